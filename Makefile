@@ -1,0 +1,29 @@
+# Every target bootstraps .venv itself: a fresh clone needs only `make demo` / `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench docs clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m namedtensor
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/eager_overhead.py
+	$(PY) benchmarks/einsum.py
+
+docs: $(STAMP)
+	$(VENV)/bin/pytest tests/test_docs.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,35 @@
+"""namedtensor: tensors whose axes have names, lowered through opt_einsum to JAX.
+
+>>> import namedtensor as nt
+>>> x = nt.tensor([[1.0, 2.0], [3.0, 4.0]], "batch feat")
+>>> x.sum("feat").tolist()
+[3.0, 7.0]
+"""
+
+from . import random as random
+from ._create import arange as arange
+from ._create import from_xarray as from_xarray
+from ._create import full as full
+from ._create import linspace as linspace
+from ._create import ones as ones
+from ._create import zeros as zeros
+from ._errors import AxisNameError as AxisNameError
+from ._errors import AxisSizeError as AxisSizeError
+from ._errors import DeviceMismatchError as DeviceMismatchError
+from ._errors import FormatError as FormatError
+from ._errors import NamedTensorError as NamedTensorError
+from ._errors import SpecError as SpecError
+from ._ops import *  # noqa: F401,F403  (the op tables; see _ops.__all__)
+from ._ops import clip as clip
+from ._ops import where as where
+from ._shape import align as align
+from ._shape import concat as concat
+from ._shape import stack as stack
+from ._tensor import NamedTensor as NamedTensor
+from ._tensor import from_numpy as from_numpy
+from ._tensor import tensor as tensor
+from ._devices import default_device as default_device
+from ._devices import devices as devices
+from ._caches import clear_caches as clear_caches
+
+__version__ = "0.1.0"

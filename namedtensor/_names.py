@@ -1,0 +1,131 @@
+"""Name rules: validation, "did you mean", broadcasting of name sets.
+
+Everything here works on tuples of names and sizes only (never on arrays), so
+the results can be cached on hashable keys.
+"""
+
+import difflib
+import re
+
+from ._caches import cached
+from ._errors import AxisNameError, AxisSizeError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def fmt_sizes(names, shape):
+    """``("batch", "feat"), (2, 3)`` -> ``"(batch=2, feat=3)"``; ``"()"`` for 0-d."""
+    return "(" + ", ".join(f"{n}={s}" for n, s in zip(names, shape)) + ")"
+
+
+def did_you_mean(name, candidates):
+    """A ``" (did you mean 'x'?)"`` suffix for a near-miss name, else ``""``."""
+    if not isinstance(name, str):
+        return ""
+    close = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@cached(4096)
+def _parse(names, op):
+    if isinstance(names, str):
+        names = tuple(names.split())
+    for n in names:
+        if not isinstance(n, str) or not _NAME.match(n):
+            raise AxisNameError(
+                f"{op}: invalid axis name {n!r}; a name is a Python identifier "
+                f"such as 'batch' or 'd_model'")
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise AxisNameError(f"{op}: duplicate axis name(s) {dup} in {list(names)}; "
+                            f"names must be unique within a tensor")
+    return names
+
+
+def parse_names(names, op="nt.tensor"):
+    """Normalise ``"a b"`` or ``["a", "b"]`` to a validated tuple of names."""
+    if isinstance(names, str):
+        return _parse(names, op)
+    try:
+        names = tuple(names)
+    except TypeError:
+        raise AxisNameError(f"{op}: names must be a string or a sequence of strings, "
+                            f"got {type(names).__name__}") from None
+    try:
+        return _parse(names, op)
+    except TypeError:  # unhashable entries
+        raise AxisNameError(f"{op}: invalid axis names {names!r}; each name must be "
+                            f"a str") from None
+
+
+def check_rank(names, shape, op):
+    """Raise unless there is exactly one name per axis."""
+    if len(names) != len(shape):
+        raise AxisNameError(
+            f"{op}: got {len(names)} name(s) {list(names)} for data with {len(shape)} "
+            f"axis/axes of shape {tuple(shape)}; give exactly one name per axis")
+
+
+def index_of(names, name, op, shape=None):
+    """Position of ``name`` in ``names``; an AxisNameError with a suggestion otherwise."""
+    try:
+        return names.index(name)
+    except ValueError:
+        have = fmt_sizes(names, shape) if shape is not None else str(list(names))
+        raise AxisNameError(f"{op}: no axis named {name!r} in a tensor with axes {have}"
+                            f"{did_you_mean(name, names)}") from None
+
+
+def reduce_names(names, which, op, shape=None):
+    """Normalise a reduction's ``names`` argument to a tuple of axis positions."""
+    if which is None:
+        return tuple(range(len(names)))
+    if isinstance(which, str):
+        which = (which,)
+    axes = tuple(index_of(names, w, op, shape) for w in which)
+    if len(set(axes)) != len(axes):
+        raise AxisNameError(f"{op}: axis names {list(which)} repeat a name")
+    return axes
+
+
+@cached(8192)
+def broadcast(entries, op):
+    """Union of several tensors' axes, matched by name.
+
+    ``entries`` is a tuple of ``(names, shape)``. Returns ``(names, shape)`` of
+    the result: the first operand's names, then each later operand's new names
+    in order. Equal names must have equal sizes (no size-1 broadcasting).
+    """
+    out = {}
+    where = {}
+    for i, (names, shape) in enumerate(entries):
+        for n, s in zip(names, shape):
+            if n in out and out[n] != s:
+                j = where[n]
+                raise AxisSizeError(
+                    f"{op}: axis {n!r} has size {out[n]} in operand {j} "
+                    f"{fmt_sizes(*entries[j])} but size {s} in operand {i} "
+                    f"{fmt_sizes(names, shape)}; equal names must have equal sizes "
+                    f"(there is no size-1 broadcasting between equal names)")
+            if n not in out:
+                out[n] = s
+                where[n] = i
+    return tuple(out), tuple(out.values())
+
+
+@cached(8192)
+def alignment(names, shape, target):
+    """How to lay out an operand with ``names`` against the axis order ``target``.
+
+    Returns ``None`` when nothing is to be done, else ``(perm, new_shape)``: a
+    transpose (or ``None``) followed by a reshape that inserts size-1 axes for
+    the names the operand lacks.
+    """
+    if names == target:
+        return None
+    order = tuple(n for n in target if n in names)
+    perm = tuple(names.index(n) for n in order)
+    perm = None if perm == tuple(range(len(names))) else perm
+    sizes = dict(zip(names, shape))
+    new_shape = tuple(sizes.get(n, 1) for n in target)
+    return perm, (None if len(order) == len(target) else new_shape)

@@ -1,0 +1,370 @@
+"""Reshaping and indexing by name: rename, align, flatten/unflatten, stack/concat, split, [...]."""
+
+import operator
+from collections.abc import Mapping
+
+import numpy as np
+
+from ._errors import AxisNameError, AxisSizeError, NamedTensorError
+from ._names import broadcast, did_you_mean, fmt_sizes, index_of, parse_names
+from ._ops import as_tensor
+from ._tensor import NamedTensor
+from .backends import get_backend
+
+_new = NamedTensor._new
+
+
+def _describe(t):
+    return fmt_sizes(t._names, t._data.shape)
+
+
+def _transpose(t, order):
+    """``t``'s data laid out in ``order`` (a permutation of ``t.names``)."""
+    if order == t._names:
+        return t._data
+    return t._backend.xp.transpose(t._data, tuple(t._names.index(n) for n in order))
+
+
+def _check_sizes(sizes, op):
+    if not isinstance(sizes, Mapping):
+        raise TypeError(f"{op}: sizes must be an ordered mapping such as "
+                        f"{{'batch': 32, 'feat': 128}}, got {type(sizes).__name__}")
+    names = parse_names(tuple(sizes), op)
+    values = []
+    for n in names:
+        try:
+            s = operator.index(sizes[n])
+        except TypeError:
+            raise AxisSizeError(f"{op}: size of axis {n!r} must be an integer, "
+                                f"got {sizes[n]!r}") from None
+        values.append(s)
+    return names, tuple(values)
+
+
+def rename(t, mapping=None, **kwargs):
+    """Rename axes: ``t.rename({"old": "new"})`` or ``t.rename(old="new")``.
+
+    >>> import namedtensor as nt
+    >>> nt.zeros({"b": 2, "f": 3}).rename(f="feat").names
+    ('b', 'feat')
+    """
+    op = "rename"
+    mapping = {**(mapping or {}), **kwargs}
+    for old in mapping:
+        index_of(t._names, old, op, t._data.shape)
+    names = tuple(mapping.get(n, n) for n in t._names)
+    parse_names(tuple(mapping.values()), op)
+    if len(set(names)) != len(names):
+        clash = sorted({n for n in names if names.count(n) > 1})
+        raise AxisNameError(f"{op}: renaming {_describe(t)} with {mapping} gives duplicate "
+                            f"name(s) {clash}")
+    return _new(t._data, names, t._backend)
+
+
+def _expand_ellipsis(t, names, op):
+    if len(names) == 1 and isinstance(names[0], str) and " " in names[0]:
+        names = tuple(names[0].split())
+    if names.count(...) > 1:
+        raise AxisNameError(f"{op}: '...' may appear at most once")
+    listed = [n for n in names if n is not ...]
+    parse_names(tuple(listed), op)
+    for n in listed:
+        index_of(t._names, n, op, t._data.shape)
+    if ... in names:
+        rest = [n for n in t._names if n not in listed]
+        i = names.index(...)
+        return tuple(listed[:i]) + tuple(rest) + tuple(listed[i:])
+    missing = [n for n in t._names if n not in listed]
+    if missing:
+        raise AxisNameError(f"{op}: the order {list(names)} leaves out axes {missing} of "
+                            f"{_describe(t)}; list every axis, or use ... for the rest")
+    return tuple(names)
+
+
+def align_to(t, *names):
+    """Reorder axes; ``...`` stands for the remaining names in their current order.
+
+    >>> import namedtensor as nt
+    >>> nt.zeros({"a": 1, "b": 2, "c": 3}).align_to("c", ...).names
+    ('c', 'a', 'b')
+    """
+    order = _expand_ellipsis(t, names, "align_to")
+    return _new(_transpose(t, order), order, t._backend)
+
+
+def align(*tensors):
+    """Broadcast every tensor to the union of names, in one common order.
+
+    >>> import namedtensor as nt
+    >>> a, b = nt.align(nt.zeros({"x": 2}), nt.zeros({"y": 3, "x": 2}))
+    >>> a.sizes, b.sizes
+    ({'x': 2, 'y': 3}, {'x': 2, 'y': 3})
+    """
+    op = "nt.align"
+    tensors = [as_tensor(t, op) for t in tensors]
+    names, shape = broadcast(tuple((t._names, tuple(t._data.shape)) for t in tensors), op)
+    out = []
+    for t in tensors:
+        xp = t._backend.xp
+        order = tuple(n for n in names if n in t._names)
+        data = xp.reshape(_transpose(t, order),
+                          tuple(s if n in t._names else 1 for n, s in zip(names, shape)))
+        out.append(_new(xp.broadcast_to(data, shape), names, t._backend))
+    return tuple(out)
+
+
+def flatten(t, names, into):
+    """Merge the axes ``names`` (in that order, row-major) into one axis ``into``.
+
+    The new axis takes the place of the first of ``names`` in ``t``'s order.
+
+    >>> import namedtensor as nt
+    >>> t = nt.tensor([[1, 2, 3], [4, 5, 6]], "h w")
+    >>> t.flatten(["w", "h"], "pixel").tolist()
+    [1, 4, 2, 5, 3, 6]
+    """
+    op = "flatten"
+    names = parse_names(names, op)
+    for n in names:
+        index_of(t._names, n, op, t._data.shape)
+    (into,) = parse_names((into,), op)
+    others = [n for n in t._names if n not in names]
+    if into in others:
+        raise AxisNameError(f"{op}: cannot flatten {list(names)} into {into!r}: {_describe(t)} "
+                            f"already has an axis {into!r} that is not being merged")
+    if not names:
+        raise AxisNameError(f"{op}: give at least one axis to merge into {into!r}")
+    first = min(t._names.index(n) for n in names)
+    order = tuple(n for n in t._names[:first] if n in others) + names + \
+        tuple(n for n in t._names[first:] if n in others)
+    sizes = t.sizes
+    merged = int(np.prod([sizes[n] for n in names], dtype=np.int64))
+    new_names = order[:first] + (into,) + order[first + len(names):]
+    shape = tuple(merged if n == into else sizes[n] for n in new_names)
+    return _new(t._backend.xp.reshape(_transpose(t, order), shape), new_names, t._backend)
+
+
+def unflatten(t, name, sizes):
+    """Split axis ``name`` into the ordered mapping ``sizes`` (one size may be ``-1``).
+
+    >>> import namedtensor as nt
+    >>> nt.arange("pixel", 6).unflatten("pixel", {"h": 2, "w": -1}).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    op = "unflatten"
+    axis = index_of(t._names, name, op, t._data.shape)
+    new, shape = _check_sizes(sizes, op)
+    clash = [n for n in new if n in t._names and n != name]
+    if clash:
+        raise AxisNameError(f"{op}: new axis names {clash} collide with other axes of "
+                            f"{_describe(t)}")
+    total = t._data.shape[axis]
+    if shape.count(-1) > 1 or any(s < -1 for s in shape):
+        raise AxisSizeError(f"{op}: sizes {dict(zip(new, shape))} may hold at most one -1 "
+                            f"and no other negative size")
+    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if -1 in shape:
+        if known == 0 or total % known:
+            raise AxisSizeError(f"{op}: cannot split axis {name!r} of size {total} into "
+                                f"{dict(zip(new, shape))}: {total} is not a multiple of {known}")
+        shape = tuple(total // known if s == -1 else s for s in shape)
+    elif known != total:
+        raise AxisSizeError(f"{op}: cannot split axis {name!r} of size {total} into "
+                            f"{dict(zip(new, shape))}, whose sizes multiply to {known}")
+    names = t._names[:axis] + new + t._names[axis + 1:]
+    full = tuple(t._data.shape[:axis]) + shape + tuple(t._data.shape[axis + 1:])
+    return _new(t._backend.xp.reshape(t._data, full), names, t._backend)
+
+
+def expand(t, sizes):
+    """Broadcast to extra axes given as a mapping; they come after ``t``'s own axes.
+
+    A name ``t`` already has must be given its own size.
+
+    >>> import namedtensor as nt
+    >>> nt.tensor([1, 2], "x").expand({"y": 3}).sizes
+    {'x': 2, 'y': 3}
+    """
+    op = "expand"
+    new, shape = _check_sizes(sizes, op)
+    if any(s < 0 for s in shape):
+        raise AxisSizeError(f"{op}: sizes {dict(zip(new, shape))} must be non-negative")
+    names, full = broadcast(((t._names, tuple(t._data.shape)), (new, shape)), op)
+    xp = t._backend.xp
+    data = xp.reshape(t._data, tuple(t._data.shape) + (1,) * (len(names) - t.ndim))
+    return _new(xp.broadcast_to(data, full), names, t._backend)
+
+
+def squeeze(t, name):
+    """Drop the axis ``name``, which must have size 1.
+
+    >>> import namedtensor as nt
+    >>> nt.zeros({"a": 1, "b": 2}).squeeze("a").names
+    ('b',)
+    """
+    axis = index_of(t._names, name, "squeeze", t._data.shape)
+    if t._data.shape[axis] != 1:
+        raise AxisSizeError(f"squeeze: axis {name!r} has size {t._data.shape[axis]} in "
+                            f"{_describe(t)}; only an axis of size 1 can be squeezed")
+    return _new(t._backend.xp.squeeze(t._data, axis=axis), t._names[:axis] + t._names[axis + 1:],
+                t._backend)
+
+
+def _common(tensors, op):
+    """Operands as tensors of one backend (JAX if any is JAX)."""
+    tensors = [as_tensor(t, op) for t in tensors]
+    if not tensors:
+        raise NamedTensorError(f"{op}: needs at least one tensor")
+    jax = any(t._backend.name == "jax" for t in tensors)
+    backend = get_backend("jax" if jax else "numpy")
+    return [t if t._backend is backend else _new(backend.asarray(t._data), t._names, backend)
+            for t in tensors], backend
+
+
+def _same_axes(first, t, i, op, skip=None):
+    a = {n: s for n, s in first.sizes.items() if n != skip}
+    b = {n: s for n, s in t.sizes.items() if n != skip}
+    if a != b:
+        missing = sorted(set(a) - set(b))
+        extra = sorted(set(b) - set(a))
+        sizes = sorted(n for n in set(a) & set(b) if a[n] != b[n])
+        detail = "; ".join(part for part in (
+            f"missing {missing}" if missing else "", f"extra {extra}" if extra else "",
+            ", ".join(f"{n!r} is {a[n]} vs {b[n]}" for n in sizes)) if part)
+        error = AxisSizeError if not missing and not extra else AxisNameError
+        raise error(f"{op}: tensor {i} {_describe(t)} does not match tensor 0 "
+                    f"{_describe(first)}{' apart from ' + repr(skip) if skip else ''}: {detail}")
+
+
+def stack(tensors, name):
+    """Stack tensors with equal names and sizes along a new first axis ``name``.
+
+    >>> import namedtensor as nt
+    >>> nt.stack([nt.tensor([1, 2], "x"), nt.tensor([3, 4], "x")], "row").tolist()
+    [[1, 2], [3, 4]]
+    """
+    op = "nt.stack"
+    tensors, backend = _common(tensors, op)
+    (name,) = parse_names((name,), op)
+    first = tensors[0]
+    if name in first._names:
+        raise AxisNameError(f"{op}: the new axis {name!r} already exists in {_describe(first)}")
+    for i, t in enumerate(tensors[1:], 1):
+        _same_axes(first, t, i, op)
+    data = backend.xp.stack([_transpose(t, first._names) for t in tensors], axis=0)
+    return _new(data, (name,) + first._names, backend)
+
+
+def concat(tensors, name):
+    """Join tensors along their existing axis ``name``; all other axes must match.
+
+    >>> import namedtensor as nt
+    >>> nt.concat([nt.tensor([1, 2], "x"), nt.tensor([3], "x")], "x").tolist()
+    [1, 2, 3]
+    """
+    op = "nt.concat"
+    tensors, backend = _common(tensors, op)
+    first = tensors[0]
+    for i, t in enumerate(tensors):
+        index_of(t._names, name, f"{op} (tensor {i})", t._data.shape)
+        _same_axes(first, t, i, op, skip=name)
+    data = backend.xp.concatenate([_transpose(t, first._names) for t in tensors],
+                                  axis=first._names.index(name))
+    return _new(data, first._names, backend)
+
+
+def split(t, name, sizes):
+    """Cut ``t`` along ``name`` into pieces of the given ``sizes`` (a list).
+
+    >>> import namedtensor as nt
+    >>> [p.tolist() for p in nt.arange("x", 5).split("x", [2, 3])]
+    [[0, 1], [2, 3, 4]]
+    """
+    op = "split"
+    axis = index_of(t._names, name, op, t._data.shape)
+    sizes = [operator.index(s) for s in sizes]
+    if any(s < 0 for s in sizes) or sum(sizes) != t._data.shape[axis]:
+        raise AxisSizeError(f"{op}: sizes {sizes} (sum {sum(sizes)}) do not cut axis "
+                            f"{name!r} of size {t._data.shape[axis]} in {_describe(t)}")
+    out, start = [], 0
+    for s in sizes:
+        index = (slice(None),) * axis + (slice(start, start + s),)
+        out.append(_new(t._data[index], t._names, t._backend))
+        start += s
+    return out
+
+
+# --- indexing ---------------------------------------------------------------------
+def getitem(t, index):
+    """``t[{"seq": 3}]``, ``t[{"seq": slice(0, 10, 2)}]``, ``t[{"vocab": ids}]`` (gather)."""
+    if not isinstance(index, Mapping):
+        example = f"t[{{{t._names[0]!r}: 0}}]" if t._names else "t[{'name': 0}]"
+        raise TypeError(f"indexing: positional index {index!r} on {_describe(t)}; index by "
+                        f"name with a dict, e.g. {example} or "
+                        f"t[{{{(t._names or ('name',))[0]!r}: slice(0, 2)}}]")
+    basic = [slice(None)] * t.ndim
+    dropped, gathers = set(), []
+    for name, key in index.items():
+        axis = index_of(t._names, name, "indexing", t._data.shape)
+        size = t._data.shape[axis]
+        if isinstance(key, slice):
+            for part in (key.start, key.stop, key.step):
+                if part is not None and not isinstance(part, (int, np.integer)):
+                    raise TypeError(f"indexing: slice bounds for axis {name!r} must be "
+                                    f"integers, got {type(part).__name__}")
+            if key.step == 0:
+                raise AxisSizeError(f"indexing: slice step for axis {name!r} cannot be 0")
+            basic[axis] = key
+        elif isinstance(key, NamedTensor) or (hasattr(key, "shape") and hasattr(key, "dtype")):
+            gathers.append((name, as_tensor(key, "indexing")))
+        else:
+            try:
+                i = operator.index(key)
+            except TypeError:
+                raise TypeError(f"indexing: axis {name!r} takes an int, a slice or an integer "
+                                f"NamedTensor, got {type(key).__name__}; wrap a list with "
+                                f"nt.tensor(ids, names)") from None
+            if not -size <= i < size:
+                raise AxisSizeError(f"indexing: index {i} is out of range for axis {name!r} "
+                                    f"of size {size} in {_describe(t)}")
+            basic[axis] = i
+            dropped.add(name)
+    if any(not (isinstance(k, slice) and k == slice(None)) for k in basic):
+        t = _new(t._data[tuple(basic)], tuple(n for n in t._names if n not in dropped),
+                 t._backend)
+    for name, ids in gathers:
+        t = _gather(t, name, ids)
+    return t
+
+
+def _gather(t, name, ids):
+    op = "indexing"
+    if not np.issubdtype(ids.dtype, np.integer):
+        raise TypeError(f"{op}: the index for axis {name!r} must be an integer tensor, got "
+                        f"{ids.dtype} {_describe(ids)}")
+    axis = t._names.index(name)
+    size = t._data.shape[axis]
+    others = t._names[:axis] + t._names[axis + 1:]
+    broadcast(((others, tuple(t._data.shape[:axis] + t._data.shape[axis + 1:])),
+               (ids._names, tuple(ids._data.shape))), op)
+    if ids._backend.is_concrete(ids._data) and ids.size:
+        values = ids.numpy()
+        if values.min() < -size or values.max() >= size:
+            raise AxisSizeError(f"{op}: some indices in {_describe(ids)} are outside "
+                                f"[{-size}, {size}) for axis {name!r} of {_describe(t)}")
+    if ids._backend is not t._backend:
+        backend = get_backend("jax")
+        t, ids = [_new(backend.asarray(x._data), x._names, backend) for x in (t, ids)]
+    xp = t._backend.xp
+    batched = tuple(n for n in ids._names if n in others)
+    new = tuple(n for n in ids._names if n not in others)
+    rest = tuple(n for n in others if n not in batched)
+    rank = len(batched) + len(new)
+    sizes = {**t.sizes, **ids.sizes}
+    index = tuple(
+        xp.reshape(xp.arange(sizes[b]), (1,) * k + (sizes[b],) + (1,) * (rank - k - 1))
+        for k, b in enumerate(batched)) + (_transpose(ids, batched + new),)
+    data = _transpose(t, batched + (name,) + rest)[index]
+    got = batched + new + rest
+    out = t._names[:axis] + new + t._names[axis + 1:]
+    return _new(xp.transpose(data, tuple(got.index(n) for n in out)), out, t._backend)
