@@ -33,3 +33,6 @@ from ._devices import devices as devices
 from ._caches import clear_caches as clear_caches
 
 __version__ = "0.1.0"
+from ._einsum import dot as dot
+from ._einsum import einsum as einsum
+from ._einsum import explain as explain
