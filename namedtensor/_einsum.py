@@ -59,6 +59,11 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
     _check_operands(spec, parsed, names, shapes, op)
     _, sizes = broadcast(tuple(zip(names, shapes)), op)
     every = tuple(dict.fromkeys(n for ns in names for n in ns))
+    for n in parsed.output:
+        if n not in every:
+            raise SpecError(f"{op}: output name {n!r} of spec {spec!r} is in no operand; "
+                            f"operands are {', '.join(fmt_sizes(ns, s) for ns, s in zip(names, shapes))}"
+                            f"{did_you_mean(n, every)}")
     to_symbol = symbols(every)
     subscripts = ",".join("".join(to_symbol[n] for n in ns) for ns in names)
     subscripts += "->" + "".join(to_symbol[n] for n in parsed.output)
