@@ -6,6 +6,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._contract import contract
+
 
 @functools.lru_cache(maxsize=64)
 def _parse_device(device):
@@ -32,7 +34,7 @@ def _fmt(device):
 
 @functools.lru_cache(maxsize=1024)
 def _compiled_einsum(subscripts, path):
-    return jax.jit(lambda *arrays: jnp.einsum(subscripts, *arrays, optimize=list(path)))
+    return jax.jit(lambda *arrays: contract(jnp, subscripts, path, arrays))
 
 
 class Backend:

@@ -36,3 +36,5 @@ __version__ = "0.1.0"
 from ._einsum import dot as dot
 from ._einsum import einsum as einsum
 from ._einsum import explain as explain
+from ._transforms import BenchmarkResult as BenchmarkResult
+from ._transforms import benchmark as benchmark

@@ -85,10 +85,15 @@ def _prepare(spec, tensors, optimize, op):
     tensors = [t if type(t) is NamedTensor else as_tensor(t, op) for t in tensors]
     if not tensors:
         raise SpecError(f"{op}: needs at least one tensor")
-    key_opt = tuple(map(tuple, optimize)) if isinstance(optimize, list) else optimize
-    p = plan(spec, tuple(t._names for t in tensors), tuple(t._data.shape for t in tensors),
-             tuple(t._data.dtype for t in tensors), key_opt, op)
-    return tensors, p
+    return tensors, plan(*_key(spec, tensors, optimize), op)
+
+
+def _key(spec, tensors, optimize):
+    """The cache key (spec, names, sizes, dtypes, optimize); lists become tuples."""
+    if isinstance(optimize, list):
+        optimize = tuple(map(tuple, optimize))
+    return (spec, tuple(t._names for t in tensors), tuple(t._data.shape for t in tensors),
+            tuple(t._data.dtype for t in tensors), optimize)
 
 
 def _run(tensors, p):
@@ -187,7 +192,12 @@ def explain(spec, *tensors, optimize="auto"):
     optimized FLOPs: 4.26e+06  (11.8x fewer)
     largest intermediate: (k i) with 4096 elements
     """
-    _, p = _prepare(spec, tensors, optimize, "nt.explain")
+    return _explanation(*_key(spec, [as_tensor(t, "nt.explain") for t in tensors], optimize))
+
+
+@cached(256)
+def _explanation(spec, names, shapes, dtypes, optimize):
+    p = plan(spec, names, shapes, dtypes, optimize, "nt.explain")
     name = p.names.get
     steps, largest = [], ((), 0)
     for step in p.info.contraction_list:
@@ -196,8 +206,8 @@ def explain(spec, *tensors, optimize="auto"):
                  tuple(name(s) for s in out))
         steps.append(entry)
         size = 1
-        for n in entry[1]:
-            size *= p.info.size_dict[next(s for s, v in p.names.items() if v == n)]
+        for s in out:
+            size *= p.info.size_dict[s]
         if size > largest[1] or not largest[0]:
             largest = (entry[1], size)
     return Explanation(tuple(steps), int(p.info.naive_cost), int(p.info.opt_cost), largest)

@@ -219,3 +219,20 @@ def test_unknown_optimize():
 def test_positional_operand():
     _raises(TypeError, lambda: nt.einsum("i k, k j -> i j", A, np.ones((3, 4))),
             "nt.tensor(x, names)")
+
+
+@given(problem=nts.einsum_problems(min_operands=3, max_operands=5))
+def test_every_optimize_choice_executes_on_every_backend(backend, problem):
+    """optimize=False plans one step over all operands; JAX runs it as pairwise steps."""
+    spec, tensors = problem
+    tensors = [nt.tensor(t.numpy(), t.names, backend=backend) for t in tensors]
+    out_names = spec.split("->")[1].split()
+    for optimize in (False, True, "eager", "branch-2"):
+        out = nt.einsum(spec, *tensors, optimize=optimize)
+        oracle.check(out, oracle.einsum(out_names, *tensors), rtol=1e-4, atol=1e-3)
+
+
+def test_explicit_paths_are_honoured():
+    a, b, c = nt.ones({"i": 2, "j": 3}), nt.ones({"j": 3, "k": 4}), nt.ones({"k": 4, "l": 5})
+    for path in ([(0, 1), (0, 1)], [(1, 2), (0, 1)], [(0, 1, 2)]):
+        assert float(nt.einsum("-> i l", a, b, c, optimize=path).sum()) == 2 * 3 * 4 * 5

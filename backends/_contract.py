@@ -1,0 +1,57 @@
+"""Execute a planned contraction with ``xp.matmul``: shared by every backend.
+
+``subscripts`` uses one character per axis (``opt_einsum.get_symbol``, so any
+number of axes); ``path`` is opt_einsum's order (each step pops its operands and
+appends the result). Each pairwise step is laid out as a standard row-major
+``(batch, M, K) @ (batch, K, N)`` product, the layout BLAS and XLA:CPU are fastest
+on; symbols one operand alone has and nobody needs later are summed out first.
+"""
+
+import math
+
+
+def _arrange(xp, x, term, order):
+    if list(term) != order:
+        x = xp.transpose(x, tuple(term.index(s) for s in order))
+    return x
+
+
+def _sum_out(xp, x, term, needed):
+    drop = tuple(i for i, s in enumerate(term) if s not in needed)
+    if not drop:
+        return x, term
+    return xp.sum(x, axis=drop), "".join(s for s in term if s in needed)
+
+
+def _pair(xp, t1, x, t2, y, needed):
+    x, t1 = _sum_out(xp, x, t1, needed | set(t2))
+    y, t2 = _sum_out(xp, y, t2, needed | set(t1))
+    batch = [s for s in t1 if s in t2 and s in needed]
+    contract = [s for s in t1 if s in t2 and s not in needed]
+    free1 = [s for s in t1 if s not in t2]
+    free2 = [s for s in t2 if s not in t1]
+    size = {**dict(zip(t1, x.shape)), **dict(zip(t2, y.shape))}
+    b, m, k, n = (math.prod(size[s] for s in group) for group in (batch, free1, contract, free2))
+    x = xp.reshape(_arrange(xp, x, t1, batch + free1 + contract), (b, m, k) if batch else (m, k))
+    y = xp.reshape(_arrange(xp, y, t2, batch + contract + free2), (b, k, n) if batch else (k, n))
+    out = batch + free1 + free2
+    return "".join(out), xp.reshape(xp.matmul(x, y), tuple(size[s] for s in out))
+
+
+def contract(xp, subscripts, path, arrays):
+    """Contract ``arrays`` as ``subscripts`` says, in the order ``path``."""
+    inputs, output = subscripts.split("->")
+    ops = list(zip(inputs.split(","), arrays))
+    for step in path:
+        picked = [ops[i] for i in step]
+        for i in sorted(step, reverse=True):
+            del ops[i]
+        later = set("".join(t for t, _ in ops)) | set(output)
+        term, x = picked[0]
+        for k, (t2, y) in enumerate(picked[1:], 1):
+            needed = later | set("".join(t for t, _ in picked[k + 1:]))
+            term, x = _pair(xp, term, x, t2, y, needed)
+        x, term = _sum_out(xp, x, term, later)
+        ops.append((term, x))
+    ((term, x),) = ops
+    return _arrange(xp, x, term, list(output))
