@@ -107,5 +107,9 @@ def from_xarray(da, *, backend=None):
     """A NamedTensor from an ``xarray.DataArray``; its ``dims`` become the names.
 
     Coordinates and attributes are not kept.
+
+    >>> import numpy as np, xarray as xr, namedtensor as nt
+    >>> nt.from_xarray(xr.DataArray(np.zeros((2, 3)), dims=("x", "y"))).sizes
+    {'x': 2, 'y': 3}
     """
     return tensor(da.values, tuple(str(d) for d in da.dims), backend=backend)

@@ -1,0 +1,1 @@
+"""Name-aware gradients (placeholder until the transforms land)."""
