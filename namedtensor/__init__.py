@@ -37,4 +37,9 @@ from ._einsum import dot as dot
 from ._einsum import einsum as einsum
 from ._einsum import explain as explain
 from ._transforms import BenchmarkResult as BenchmarkResult
+from ._transforms import TensorSpec as TensorSpec
 from ._transforms import benchmark as benchmark
+from ._transforms import callback as callback
+from ._transforms import jit as jit
+from ._transforms import scan as scan
+from ._transforms import vmap as vmap

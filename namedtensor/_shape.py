@@ -41,7 +41,7 @@ def _check_sizes(sizes, op):
     return names, tuple(values)
 
 
-def rename(t, mapping=None, **kwargs):
+def rename(t, mapping=None, /, **kwargs):
     """Rename axes: ``t.rename({"old": "new"})`` or ``t.rename(old="new")``.
 
     >>> import namedtensor as nt

@@ -97,11 +97,13 @@ class NamedTensor:
         return np.array(out, copy=True) if copy else out
 
     def _scalar(self, op):
+        """The 0-d backend array (not NumPy: under eager ``jax.grad`` a tracer converts
+        to a Python scalar, but not to an ``np.ndarray``)."""
         if self._names:
             raise AxisNameError(
                 f"{op}: needs a 0-d tensor, got axes {fmt_sizes(self._names, self._data.shape)}; "
                 f"reduce them (t.sum(...)) or index them (t[{{{self._names[0]!r}: 0}}]) first")
-        return self.numpy()[()]
+        return self._data
 
     def item(self):
         """The value of a 0-d tensor as a Python scalar."""
@@ -119,7 +121,7 @@ class NamedTensor:
     def __index__(self):
         value = self._scalar("index")
         if not np.issubdtype(value.dtype, np.integer):
-            raise TypeError(f"index: a {value.dtype} tensor cannot be used as an index")
+            raise TypeError(f"index: a {np.dtype(value.dtype)} tensor cannot be used as an index")
         return int(value)
 
     def tolist(self):
@@ -196,7 +198,7 @@ class NamedTensor:
     def argmin(self, name): return _ops.argmin(self, name)
 
     # --- reshaping and indexing by name (implemented in _shape) ---------------
-    def rename(self, mapping=None, **kwargs): return _shape.rename(self, mapping, **kwargs)
+    def rename(self, mapping=None, /, **kwargs): return _shape.rename(self, mapping, **kwargs)
     def align_to(self, *names): return _shape.align_to(self, *names)
     def flatten(self, names, into): return _shape.flatten(self, names, into)
     def unflatten(self, name, sizes): return _shape.unflatten(self, name, sizes)

@@ -169,3 +169,8 @@ def test_zero_d_index_tensor_drops_the_axis(backend):
     t = nt.tensor([[1, 2], [3, 4]], "a b", backend=backend)
     out = t[{"a": nt.tensor(1, (), backend=backend)}]
     assert out.names == ("b",) and out.tolist() == [3, 4]
+
+
+def test_rename_accepts_axes_named_like_its_parameters(backend):
+    t = nt.zeros({"t": 1, "mapping": 2, "self": 3}, backend=backend)
+    assert t.rename(t="a", mapping="b", self="c").names == ("a", "b", "c")

@@ -189,3 +189,8 @@ def test_align_to_is_idempotent(data):
     twice = once.align_to(*order)
     assert once.names == twice.names == tuple(order)
     np.testing.assert_array_equal(once.numpy(), twice.numpy())
+
+
+@given(nts.broadcastable(3, min_rank=2, max_rank=3))
+def test_broadcastable_honours_rank_bounds(tensors):
+    assert all(2 <= t.ndim <= 3 for t in tensors)

@@ -110,8 +110,8 @@ def broadcastable(draw, n, max_names=8, dtype="float32", elements=None, backend=
     """``n`` tensors over subsets of one pool of names (in random orders), so that
     every shared name has one size: they broadcast against each other by name.
     """
-    pool = draw(globals()["sizes"](min_rank=0, max_rank=max_names, min_size=min_size,
-                                   max_size=max_size))
+    pool = draw(globals()["sizes"](min_rank=min_rank, max_rank=max(max_names, min_rank),
+                                   min_size=min_size, max_size=max_size))
     out = []
     for _ in range(n):
         rank = draw(st.integers(min(min_rank, len(pool)), min(max_rank, len(pool))))
