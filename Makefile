@@ -18,9 +18,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
-bench: $(STAMP)
-	$(PY) benchmarks/eager_overhead.py
-	$(PY) benchmarks/einsum.py
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+# Writes benchmarks/RESULTS.md and benchmarks/lstm.png (BENCH_QUICK=1 for a smoke run).
+bench: $(BENCH_STAMP)
+	cd benchmarks && ../$(PY) eager_overhead.py
+	cd benchmarks && ../$(PY) einsum.py
+	cd benchmarks && ../$(PY) lstm.py
 
 docs: $(STAMP)
 	$(VENV)/bin/pytest tests/test_docs.py

@@ -25,6 +25,7 @@ from ._ops import where as where
 from ._shape import align as align
 from ._shape import concat as concat
 from ._shape import stack as stack
+from ._shape import unstack as unstack
 from ._tensor import NamedTensor as NamedTensor
 from ._tensor import from_numpy as from_numpy
 from ._tensor import tensor as tensor

@@ -294,6 +294,26 @@ def split(t, name, sizes):
     return out
 
 
+def unstack(t, name):
+    """Split ``t`` along ``name`` into a tuple of tensors without ``name``.
+
+    ``i, f, g, o = gates.unstack("gate")`` reads like ``[t[{name: k}] for k in ...]`` and
+    computes the same values, but is one split: its gradient is one concatenation
+    where separate index slices would each scatter into zeros.
+
+    >>> import namedtensor as nt
+    >>> a, b = nt.tensor([[1, 2], [3, 4]], "pair x").unstack("pair")
+    >>> a.names, a.tolist(), b.tolist()
+    (('x',), [1, 2], [3, 4])
+    """
+    axis = index_of(t._names, name, "unstack", t._data.shape)
+    names = t._names[:axis] + t._names[axis + 1:]
+    xp = t._backend.xp
+    size = t._data.shape[axis]
+    parts = xp.split(t._data, size, axis=axis) if size else []
+    return tuple(_new(xp.squeeze(p, axis=axis), names, t._backend) for p in parts)
+
+
 # --- indexing ---------------------------------------------------------------------
 def getitem(t, index):
     """``t[{"seq": 3}]``, ``t[{"seq": slice(0, 10, 2)}]``, ``t[{"vocab": ids}]`` (gather)."""

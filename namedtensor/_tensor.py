@@ -205,6 +205,7 @@ class NamedTensor:
     def expand(self, sizes): return _shape.expand(self, sizes)
     def squeeze(self, name): return _shape.squeeze(self, name)
     def split(self, name, sizes): return _shape.split(self, name, sizes)
+    def unstack(self, name): return _shape.unstack(self, name)
     def __getitem__(self, index): return _shape.getitem(self, index)
 
 

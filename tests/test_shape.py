@@ -174,3 +174,16 @@ def test_zero_d_index_tensor_drops_the_axis(backend):
 def test_rename_accepts_axes_named_like_its_parameters(backend):
     t = nt.zeros({"t": 1, "mapping": 2, "self": 3}, backend=backend)
     assert t.rename(t="a", mapping="b", self="c").names == ("a", "b", "c")
+
+
+@given(data=st.data())
+def test_unstack_matches_indexing(backend, data):
+    t = data.draw(nts.named_tensors(backend=backend, min_rank=1, min_size=0))
+    name = data.draw(st.sampled_from(t.names))
+    parts = nt.unstack(t, name)
+    assert len(parts) == t.sizes[name]
+    axis = t.names.index(name)
+    for k, part in enumerate(parts):
+        assert part.names == tuple(n for n in t.names if n != name)
+        np.testing.assert_array_equal(part.numpy(), np.take(t.numpy(), k, axis=axis))
+    assert len(t.unstack(name)) == len(parts)

@@ -280,3 +280,16 @@ def test_benchmark_blocks_and_summarises():
     r = nt.benchmark(lambda t: nt.exp(t), nt.ones({"x": 1000}), warmup=1, repeat=7)
     assert len(r.times) == 7 and r.min <= r.median <= r.max
     assert "median" in str(r)
+
+
+def test_gradient_of_unstack_matches_indexing():
+    x = nt.tensor(np.arange(12.0, dtype=np.float32).reshape(3, 4), "gate hidden")
+    weights = nt.tensor([1.0, 2.0, 3.0], "k")
+
+    def by_unstack(t):
+        return sum(nt.tanh(p).sum() * weights[{"k": k}] for k, p in enumerate(t.unstack("gate")))
+
+    def by_index(t):
+        return sum(nt.tanh(t[{"gate": k}]).sum() * weights[{"k": k}] for k in range(3))
+
+    assert_allclose(grad(by_unstack)(x), grad(by_index)(x), rtol=1e-6)
