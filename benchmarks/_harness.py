@@ -9,6 +9,7 @@
 import os
 import platform
 import re
+import statistics
 import sys
 
 import namedtensor as nt
@@ -54,6 +55,22 @@ class Table:
         self.rows.append((case, variant, r))
         print(f"  {case:<34} {variant:<28} {r}", flush=True)
         return r
+
+    def compare(self, case, variants, warmup=5, repeat=100, number=1):
+        """Time several variants of one case with their samples interleaved (A B A B ...),
+        so that a burst of noise on the machine lands on every variant alike."""
+        if QUICK:
+            warmup, repeat = min(warmup, 2), max(3, repeat // 10)
+        samples = {v: [] for v in variants}
+        for v, fn in variants.items():
+            nt.benchmark(fn, warmup=warmup, repeat=1)
+        for _ in range(repeat):
+            for v, fn in variants.items():
+                samples[v] += nt.benchmark(fn, warmup=0, repeat=1, number=number).times
+        for v, times in samples.items():
+            r = nt.BenchmarkResult(statistics.median(times), min(times), max(times), tuple(times))
+            self.rows.append((case, v, r))
+            print(f"  {case:<34} {v:<28} {r}", flush=True)
 
     def ratio(self, case, variant, baseline=None):
         get = {(c, v): r.median for c, v, r in self.rows}

@@ -32,16 +32,14 @@ def main():
          lambda: jnp.add(a, jnp.reshape(bias, (1, 64)))),
     ]
     for case, named, raw in cases:
-        table.time(case, "raw jnp", raw, repeat=REPEAT, number=NUMBER)
-        table.time(case, "namedtensor", named, repeat=REPEAT, number=NUMBER)
+        table.compare(case, {"raw jnp": raw, "namedtensor": named}, repeat=REPEAT, number=NUMBER)
 
     tn, un = nt.tensor(np.asarray(a), "batch feat", backend="numpy"), \
         nt.tensor(np.asarray(b), "batch feat", backend="numpy")
     npa, npb = np.asarray(a), np.asarray(b)
-    table.time("t + u (numpy backend)", "raw jnp", lambda: np.add(npa, npb), repeat=REPEAT,
-               number=NUMBER)
-    table.time("t + u (numpy backend)", "namedtensor", lambda: tn + un, repeat=REPEAT,
-               number=NUMBER)
+    table.compare("t + u (numpy backend)", {"raw jnp": lambda: np.add(npa, npb),
+                                            "namedtensor": lambda: tn + un},
+                  repeat=REPEAT, number=NUMBER)
 
     print("\nratios (namedtensor / raw; target <= 1.5):")
     lines = []

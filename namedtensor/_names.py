@@ -26,18 +26,27 @@ def did_you_mean(name, candidates):
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def name_problem(names):
+    """The one rule for a list of names: ``None`` if every name is an identifier and no
+    name repeats, else ``("invalid", name)`` or ``("duplicate", sorted repeats)``."""
+    for n in names:
+        if not isinstance(n, str) or not _NAME.match(n):
+            return "invalid", n
+    if len(set(names)) != len(names):
+        return "duplicate", sorted({n for n in names if names.count(n) > 1})
+    return None
+
+
 @cached(4096)
 def _parse(names, op):
     if isinstance(names, str):
         names = tuple(names.split())
-    for n in names:
-        if not isinstance(n, str) or not _NAME.match(n):
-            raise AxisNameError(
-                f"{op}: invalid axis name {n!r}; a name is a Python identifier "
-                f"such as 'batch' or 'd_model'")
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise AxisNameError(f"{op}: duplicate axis name(s) {dup} in {list(names)}; "
+    problem = name_problem(names)
+    if problem and problem[0] == "invalid":
+        raise AxisNameError(f"{op}: invalid axis name {problem[1]!r}; a name is a Python "
+                            f"identifier such as 'batch' or 'd_model'")
+    if problem:
+        raise AxisNameError(f"{op}: duplicate axis name(s) {problem[1]} in {list(names)}; "
                             f"names must be unique within a tensor")
     return names
 

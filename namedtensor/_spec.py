@@ -10,7 +10,7 @@ from typing import NamedTuple, Optional
 
 from ._caches import cached
 from ._errors import SpecError
-from ._names import _NAME, did_you_mean
+from ._names import did_you_mean, name_problem
 
 
 class Spec(NamedTuple):
@@ -20,14 +20,13 @@ class Spec(NamedTuple):
 
 def _entry(text, where, spec, op):
     names = tuple(text.split())
-    for n in names:
-        if not _NAME.match(n):
-            raise SpecError(f"{op}: invalid axis name {n!r} in {where} of spec {spec!r}; "
-                            f"names are Python identifiers separated by spaces")
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise SpecError(f"{op}: {where} of spec {spec!r} repeats {dup}; each name appears "
-                        f"once per operand (there are no diagonals)")
+    problem = name_problem(names)
+    if problem and problem[0] == "invalid":
+        raise SpecError(f"{op}: invalid axis name {problem[1]!r} in {where} of spec {spec!r}; "
+                        f"names are Python identifiers separated by spaces")
+    if problem:
+        raise SpecError(f"{op}: {where} of spec {spec!r} repeats {problem[1]}; each name "
+                        f"appears once per operand (there are no diagonals)")
     return names
 
 

@@ -183,3 +183,32 @@ def test_positional_arrays_are_rejected_with_the_fix():
             positional + t
     assert float((t + np.float32(1.0)).sum()) == 5.0  # 0-d arrays and scalars broadcast
     assert float((t + jnp.ones(())).sum()) == 5.0
+
+
+def test_tensors_on_different_devices_raise_device_mismatch(tmp_path):
+    """Two host devices (XLA's flag must be set before JAX starts, so: a subprocess)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import namedtensor as nt
+        a = nt.ones({"x": 3}, device="cpu:0")
+        b = nt.ones({"x": 3}, device="cpu:1")
+        assert (a.device, b.device) == ("cpu:0", "cpu:1"), (a.device, b.device)
+        assert float((a + b.to("cpu:0")).sum()) == 6.0
+        for op in (lambda: a + b, lambda: nt.where(a > 0, a, b)):
+            try:
+                op()
+            except nt.DeviceMismatchError as e:
+                assert "cpu:0" in str(e) and "cpu:1" in str(e), str(e)
+            else:
+                raise SystemExit("no DeviceMismatchError")
+        print("ok")
+    """)
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+           "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
