@@ -7,19 +7,25 @@
 """
 
 from . import random as random
+from ._caches import clear_caches as clear_caches
 from ._create import arange as arange
 from ._create import from_xarray as from_xarray
 from ._create import full as full
 from ._create import linspace as linspace
 from ._create import ones as ones
 from ._create import zeros as zeros
+from ._devices import default_device as default_device
+from ._devices import devices as devices
+from ._einsum import dot as dot
+from ._einsum import einsum as einsum
+from ._einsum import explain as explain
 from ._errors import AxisNameError as AxisNameError
 from ._errors import AxisSizeError as AxisSizeError
 from ._errors import DeviceMismatchError as DeviceMismatchError
 from ._errors import FormatError as FormatError
 from ._errors import NamedTensorError as NamedTensorError
 from ._errors import SpecError as SpecError
-from ._ops import *  # noqa: F401,F403  (the op tables; see _ops.__all__)
+from ._ops import *  # noqa: F401,F403  (every op of the tables; see _ops.__all__)
 from ._ops import clip as clip
 from ._ops import where as where
 from ._shape import align as align
@@ -29,14 +35,6 @@ from ._shape import unstack as unstack
 from ._tensor import NamedTensor as NamedTensor
 from ._tensor import from_numpy as from_numpy
 from ._tensor import tensor as tensor
-from ._devices import default_device as default_device
-from ._devices import devices as devices
-from ._caches import clear_caches as clear_caches
-
-__version__ = "0.1.0"
-from ._einsum import dot as dot
-from ._einsum import einsum as einsum
-from ._einsum import explain as explain
 from ._transforms import BenchmarkResult as BenchmarkResult
 from ._transforms import TensorSpec as TensorSpec
 from ._transforms import benchmark as benchmark
@@ -44,3 +42,5 @@ from ._transforms import callback as callback
 from ._transforms import jit as jit
 from ._transforms import scan as scan
 from ._transforms import vmap as vmap
+
+__version__ = "0.1.0"

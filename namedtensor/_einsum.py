@@ -14,7 +14,6 @@ from ._names import broadcast, did_you_mean, fmt_sizes
 from ._ops import as_tensor
 from ._spec import parse
 from ._tensor import NamedTensor
-from .backends import get_backend
 
 __all__ = ["einsum", "dot", "explain"]
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
-from ._names import broadcast, did_you_mean, fmt_sizes, index_of, parse_names
+from ._names import broadcast, fmt_sizes, index_of, parse_names
 from ._ops import as_tensor
 from ._tensor import NamedTensor
 from .backends import get_backend
