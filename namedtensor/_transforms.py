@@ -167,9 +167,10 @@ def vmap(f=None, over=None):
 
 
 # --- scan -------------------------------------------------------------------------
-def _realign(reference, value, op, where):
+def realign(reference, value, op, where, check_dtype=True):
     """``value``'s leaves laid out like ``reference``'s: names may come back in another
-    order (order is layout), but the set of names, the sizes and the dtypes must hold."""
+    order (order is layout), but the structure, the set of names and the sizes must
+    hold (and the dtypes, with ``check_dtype``); an error names the difference."""
     ref_leaves, ref_tree = _flatten(reference)
     leaves, tree = _flatten(value)
     if tree != ref_tree:
@@ -180,8 +181,7 @@ def _realign(reference, value, op, where):
             if not _is_named(v):
                 raise NamedTensorError(f"{op}: {where} leaf {i} was {fmt_sizes(r.names, r.shape)} "
                                        f"and came back as a {type(v).__name__}")
-            if set(v.names) != set(r.names) or v.sizes != {n: v.sizes[n] for n in v.names} or \
-                    any(v.sizes.get(n) != s for n, s in r.sizes.items()):
+            if v.sizes != {n: r.sizes.get(n) for n in v.names} or len(v.names) != len(r.names):
                 lost = sorted(set(r.names) - set(v.names))
                 gained = sorted(set(v.names) - set(r.names))
                 resized = {n: (s, v.sizes[n]) for n, s in r.sizes.items()
@@ -191,7 +191,7 @@ def _realign(reference, value, op, where):
                     f"{fmt_sizes(r.names, r.shape)} and came back as "
                     f"{fmt_sizes(v.names, v.shape)} (lost {lost}, gained {gained}, "
                     f"resized {resized})")
-            if v.dtype != r.dtype:
+            if check_dtype and v.dtype != r.dtype:
                 raise NamedTensorError(f"{op}: the {where} leaf {i} {fmt_sizes(r.names, r.shape)} "
                                        f"changed dtype from {r.dtype} to {v.dtype}")
             v = v.align_to(*r.names)
@@ -224,13 +224,13 @@ def scan(f, init, xs, over, *, reverse=False, unroll=1):
     xp = _jax_backend().xp
     datas = [xp.moveaxis(_jax_backend().asarray(t.data), t.names.index(over), 0) for t in leaves]
     slice_names = [tuple(n for n in t.names if n != over) for t in leaves]
-    init = _realign(init, init, op, "carry")  # validates the structure once
+    init = realign(init, init, op, "carry")  # validates the structure once
     record = []
 
     def body(carry, x_datas):
         x = jax.tree_util.tree_unflatten(tree, [_wrap(d, n) for d, n in zip(x_datas, slice_names)])
         new_carry, y = f(carry, x)
-        return _realign(carry, new_carry, op, "carry"), _unwrap_outputs(y, over, op, record)
+        return realign(carry, new_carry, op, "carry"), _unwrap_outputs(y, over, op, record)
 
     carry, ys = jax.lax.scan(body, init, datas, length=length, reverse=reverse, unroll=unroll)
     return carry, _rewrap(ys, record, (over,))
