@@ -218,7 +218,7 @@ def study(model, cell, mi, named, raw, xs):
         # samples interleaved across variants: a burst of noise lands on all of them alike
         eager = {k: f for k, f in fns.items() if "eager (loop)" in k}
         compiled = {k: f for k, f in fns.items() if k not in eager}
-        table.compare(model, compiled, warmup=3, repeat=30)
+        table.compare(model, compiled, warmup=3, repeat=12 if QUICK else 60)
         table.compare(model, eager, warmup=2, repeat=10)
         tables[pass_name] = table
     return tables
