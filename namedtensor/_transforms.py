@@ -23,14 +23,8 @@ from .backends import get_backend
 
 __all__ = ["jit", "vmap", "scan", "callback", "TensorSpec", "benchmark", "BenchmarkResult"]
 
-_JAX = None
-
-
 def _jax_backend():
-    global _JAX
-    if _JAX is None:
-        _JAX = get_backend("jax")
-    return _JAX
+    return get_backend("jax")  # cached by the backend registry
 
 
 def _is_named(x):
@@ -224,7 +218,6 @@ def scan(f, init, xs, over, *, reverse=False, unroll=1):
     xp = _jax_backend().xp
     datas = [xp.moveaxis(_jax_backend().asarray(t.data), t.names.index(over), 0) for t in leaves]
     slice_names = [tuple(n for n in t.names if n != over) for t in leaves]
-    init = realign(init, init, op, "carry")  # validates the structure once
     record = []
 
     def body(carry, x_datas):
