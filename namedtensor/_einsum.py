@@ -11,7 +11,7 @@ import opt_einsum
 from ._caches import cached
 from ._errors import AxisNameError, SpecError
 from ._names import broadcast, did_you_mean, fmt_sizes
-from ._ops import as_tensor
+from ._ops import as_tensor, common_backend, data_on
 from ._spec import parse
 from ._tensor import NamedTensor
 
@@ -56,7 +56,7 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
     """The cached contraction recipe for operands with these names and shapes."""
     parsed = parse(spec, op)
     _check_operands(spec, parsed, names, shapes, op)
-    _, sizes = broadcast(tuple(zip(names, shapes)), op)
+    broadcast(tuple(zip(names, shapes)), op)  # equal names must have equal sizes
     every = tuple(dict.fromkeys(n for ns in names for n in ns))
     for n in parsed.output:
         if n not in every:
@@ -96,9 +96,8 @@ def _key(spec, tensors, optimize):
 
 
 def _run(tensors, p):
-    backend = next((t._backend for t in tensors if t._backend.name == "jax"),
-                   tensors[0]._backend)
-    arrays = [t._data if t._backend is backend else backend.asarray(t._data) for t in tensors]
+    backend = common_backend(tensors)
+    arrays = [data_on(t, backend) for t in tensors]
     return NamedTensor._new(backend.einsum(p.subscripts, p.path, *arrays), p.output, backend)
 
 

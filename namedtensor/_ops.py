@@ -8,6 +8,8 @@ the backend interface (``b.erf``, ``b.logsumexp``, ...).
 """
 
 
+import builtins
+
 import numpy as np
 
 from .backends import backend_of, get_backend
@@ -47,6 +49,19 @@ def as_tensor(x, op):
     return _new(get_backend("jax").asarray(x), (), get_backend("jax"))
 
 
+def common_backend(tensors):
+    """The backend of an operation over ``tensors``: JAX if any is on JAX (or there are
+    none), else NumPy. A NumPy operand mixed with a JAX one gives a JAX result."""
+    # builtins.all: this module's own ``all`` is the reduction from the table below
+    numpy = tensors and builtins.all(t._backend.name == "numpy" for t in tensors)
+    return get_backend("numpy" if numpy else "jax")
+
+
+def data_on(t, backend):
+    """``t``'s array on ``backend`` (moved only when ``t`` lives elsewhere)."""
+    return t._data if t._backend is backend else backend.asarray(t._data)
+
+
 def _device_check(tensors, op, error):
     devices = {t.device for t in tensors if isinstance(t, NamedTensor)}
     if len(devices) > 1:
@@ -64,14 +79,13 @@ def elementwise(impl, args, op):
     """
     args = [as_operand(a, op) for a in args]
     named = [a for a in args if isinstance(a, NamedTensor)]
-    backend = next((t._backend for t in named if t._backend.name == "jax"),
-                   named[0]._backend if named else get_backend("jax"))
+    backend = common_backend(named)
     names, _ = broadcast(tuple((t._names, tuple(t._data.shape)) for t in named), op)
     xp = backend.xp
     arrays = []
     for a in args:
         if isinstance(a, NamedTensor):
-            data = a._data if a._backend is backend else backend.asarray(a._data)
+            data = data_on(a, backend)
             plan = alignment(a._names, tuple(data.shape), names)
             if plan is not None:
                 perm, shape = plan

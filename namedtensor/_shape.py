@@ -8,9 +8,8 @@ import numpy as np
 
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import broadcast, fmt_sizes, index_of, parse_names
-from ._ops import as_tensor
+from ._ops import as_tensor, common_backend, data_on
 from ._tensor import NamedTensor
-from .backends import get_backend
 
 _new = NamedTensor._new
 
@@ -216,9 +215,8 @@ def _common(tensors, op):
     tensors = [as_tensor(t, op) for t in tensors]
     if not tensors:
         raise NamedTensorError(f"{op}: needs at least one tensor")
-    jax = any(t._backend.name == "jax" for t in tensors)
-    backend = get_backend("jax" if jax else "numpy")
-    return [t if t._backend is backend else _new(backend.asarray(t._data), t._names, backend)
+    backend = common_backend(tensors)
+    return [t if t._backend is backend else _new(data_on(t, backend), t._names, backend)
             for t in tensors], backend
 
 
@@ -381,8 +379,8 @@ def _gather(t, name, ids):
             raise AxisSizeError(f"{op}: some indices in {_describe(ids)} are outside "
                                 f"[{-size}, {size}) for axis {name!r} of {_describe(t)}")
     if ids._backend is not t._backend:
-        backend = get_backend("jax")
-        t, ids = [_new(backend.asarray(x._data), x._names, backend) for x in (t, ids)]
+        backend = common_backend((t, ids))
+        t, ids = [_new(data_on(x, backend), x._names, backend) for x in (t, ids)]
     xp = t._backend.xp
     batched = tuple(n for n in ids._names if n in others)
     new = tuple(n for n in ids._names if n not in others)
