@@ -1,0 +1,269 @@
+"""The shared argument validators every public entry point calls first.
+
+Each takes the value, the entry point's name (``op``, e.g. ``"nt.zeros"``) and the
+argument's name, and returns the normalised value or raises: a ``TypeError`` for a
+value of the wrong type, a :class:`NamedTensorError` subclass for a wrong value.
+Messages name the operation, the argument, the axes and the sizes, never array values.
+The validators work on Python values, names and shapes (never on array contents), so
+they cost a few hundred nanoseconds and stay off the hot path of cached plans.
+"""
+
+import math
+import numbers
+import operator
+import os
+from collections.abc import Mapping, Set
+
+import numpy as np
+
+from ._errors import AxisNameError, AxisSizeError, DeviceMismatchError, NamedTensorError
+from ._names import fmt_sizes, parse_names
+
+__all__ = ["names", "name", "sizes", "allocation", "dtype", "device", "function", "key",
+           "integer", "real", "fits", "nesting", "devices_agree"]
+
+MAX_BYTES = 2**63 - 1
+_MAX_DEPTH = 64  # NumPy's and XLA's limit on the number of axes
+
+
+def _type(value):
+    return type(value).__name__
+
+
+# --- names and sizes ----------------------------------------------------------------
+def names(value, op, arg="names"):
+    """A tuple of valid, unique names from ``"a b"`` or a sequence of str.
+
+    A set or a mapping is refused: a set's order comes from hashing, not from the data,
+    and a mapping's values would be ignored.
+    """
+    if isinstance(value, str):
+        return parse_names(value, op)
+    if isinstance(value, Mapping):
+        raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got a "
+                        f"{_type(value)}; a mapping's sizes would be ignored: pass "
+                        f"list(mapping) or use a constructor that takes sizes")
+    if isinstance(value, (Set, set, frozenset)) and not isinstance(value, type({}.keys())):
+        raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got a "
+                        f"{_type(value)}, whose order is not the data's; pass a list or a tuple")
+    if not hasattr(value, "__iter__") or hasattr(value, "shape"):
+        raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got "
+                        f"{_type(value)}")
+    return parse_names(value, op)
+
+
+def name(value, op, arg="name"):
+    """One valid axis name."""
+    if not isinstance(value, str):
+        raise TypeError(f"{op}: {arg} must be one axis name (a str), got {_type(value)}")
+    (value,) = parse_names((value,), op)
+    return value
+
+
+def integer(value, op, arg, low=None, high=None):
+    """A Python int (NumPy integers accepted, bools and floats refused) in ``[low, high]``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {arg} must be an int, got {_type(value)}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"in [{low}, {high}]" if low is not None \
+            else f"<= {high}"
+        raise NamedTensorError(f"{op}: {arg} must be {span}, got {value}")
+    return value
+
+
+def real(value, op, arg):
+    """A real Python/NumPy scalar (int or float, not bool, not an array)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)) \
+            or isinstance(value, np.complexfloating):
+        raise TypeError(f"{op}: {arg} must be a real number (an int or a float), got "
+                        f"{_type(value)}")
+    return value
+
+
+def sizes(value, op, arg="sizes", symbolic=False):
+    """``(names, shape)`` from an ordered mapping ``{"batch": 32, "feat": 128}``.
+
+    Sizes are non-negative ints; with ``symbolic``, ``None`` is allowed too.
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{op}: {arg} must be an ordered mapping such as "
+                        f"{{'batch': 32, 'feat': 128}}, got {_type(value)}")
+    keys = tuple(value)
+    for k in keys:
+        if not isinstance(k, str):
+            raise AxisNameError(f"{op}: invalid axis name {k!r} in {arg}; a name is a Python "
+                                f"identifier such as 'batch' or 'd_model'")
+    axes = parse_names(keys, op)
+    shape = []
+    for n in axes:
+        s = value[n]
+        if s is None and symbolic:
+            shape.append(None)
+            continue
+        if isinstance(s, (bool, np.bool_)) or not hasattr(s, "__index__") or hasattr(s, "shape") \
+                and np.ndim(s):
+            raise TypeError(f"{op}: the size of axis {n!r} in {arg} must be an int"
+                            f"{' or None' if symbolic else ''}, got {_type(s)}")
+        s = operator.index(s)
+        if s < 0:
+            raise AxisSizeError(f"{op}: the size of axis {n!r} in {arg} must be non-negative, "
+                                f"got {s}")
+        shape.append(s)
+    return axes, tuple(shape)
+
+
+def _memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return MAX_BYTES
+
+
+def allocation(axes, shape, dtype_, op):
+    """Refuse an allocation over 2**63-1 bytes or beyond this machine's memory, before
+    anything is allocated (XLA aborts the process on such a request)."""
+    count = math.prod(shape)
+    nbytes = count * np.dtype(dtype_).itemsize
+    if count > MAX_BYTES or nbytes > min(MAX_BYTES, _memory()):
+        raise AxisSizeError(f"{op}: {fmt_sizes(axes, shape)} is {count:.3g} elements of "
+                            f"{np.dtype(dtype_)} ({nbytes:.3g} bytes), more than this machine "
+                            f"can hold ({min(MAX_BYTES, _memory()):.3g} bytes)")
+
+
+def nesting(data, op):
+    """Refuse lists nested deeper than an array can have axes (before NumPy/JAX recurse)."""
+    depth = 0
+    while isinstance(data, (list, tuple)) and data:
+        depth += 1
+        if depth > _MAX_DEPTH:
+            raise AxisSizeError(f"{op}: the data is nested more than {_MAX_DEPTH} lists deep; "
+                                f"an array has at most {_MAX_DEPTH} axes")
+        data = data[0]
+
+
+# --- dtypes -----------------------------------------------------------------------
+def dtype(value, op, arg="dtype", allow_none=True):
+    """A NumPy dtype of a kind namedtensor computes with (bool, int, float, complex)."""
+    if value is None:
+        if allow_none:
+            return None
+        raise TypeError(f"{op}: {arg} must be a dtype such as 'float32', got None")
+    try:
+        result = np.dtype(value)
+    except (TypeError, ValueError, SyntaxError):
+        raise TypeError(f"{op}: unknown {arg} {value!r}; use a NumPy dtype name such as "
+                        f"'float32', 'int32' or 'bool'") from None
+    if result.kind not in "biufc" and result.name not in ("bfloat16",) \
+            and not result.name.startswith("float8") and not result.name.startswith("int4") \
+            and not result.name.startswith("uint4"):
+        raise TypeError(f"{op}: {arg} {result} is not supported; namedtensor holds bool, "
+                        f"integer, floating and complex numbers")
+    return result
+
+
+def fits(value, dtype_, op, what="value"):
+    """A Python int ``value`` must be representable in the integer ``dtype_`` (no wrapping)."""
+    dtype_ = np.dtype(dtype_)
+    if dtype_.kind in "iu":
+        info = np.iinfo(dtype_)
+        if not info.min <= value <= info.max:
+            raise NamedTensorError(f"{op}: the {what} {value} does not fit in {dtype_} "
+                                   f"([{info.min}, {info.max}]); it would wrap around. Cast the "
+                                   f"tensor first (t.astype(...)) or use a smaller value")
+
+
+# --- devices --------------------------------------------------------------------------
+def device(value, op, backend="jax"):
+    """A JAX device from ``"cpu"``, ``"gpu:1"`` or a ``jax.Device``; for the numpy backend,
+    ``"cpu"`` (the host). Unknown platforms and indices out of range are refused."""
+    import jax
+    if isinstance(value, jax.Device):
+        if backend == "numpy" and value.platform != "cpu":
+            raise NamedTensorError(f"{op}: the numpy backend lives on the host; device "
+                                   f"{value.platform}:{value.id} is not available to it")
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{op}: device must be a string such as 'cpu', 'gpu' or 'gpu:1', or "
+                        f"a jax.Device, got {_type(value)}")
+    platform, colon, index = value.partition(":")
+    try:
+        available = jax.devices(platform) if platform else []
+    except RuntimeError:
+        available = []
+    if not available:
+        raise NamedTensorError(f"{op}: no {platform!r} device is available; JAX sees "
+                               f"{[f'{d.platform}:{d.id}' for d in jax.devices()]}")
+    if backend == "numpy" and platform != "cpu":
+        raise NamedTensorError(f"{op}: the numpy backend lives on the host; device {value!r} "
+                               f"is not available to it")
+    if colon and not (index.isdigit() and index.isascii()):
+        raise NamedTensorError(f"{op}: device {value!r} must be 'platform' or "
+                               f"'platform:index' with a non-negative integer index")
+    i = int(index) if colon else 0
+    if i >= len(available):
+        raise NamedTensorError(f"{op}: device {value!r} does not exist; there are "
+                               f"{len(available)} {platform} device(s) (indices 0 to "
+                               f"{len(available) - 1})")
+    return available[i]
+
+
+def devices_agree(tensors, op):
+    """Raise :class:`DeviceMismatchError` if the tensors are committed to different devices."""
+    seen = {}
+    for i, t in enumerate(tensors):
+        d = t.device
+        if d != "traced":
+            seen.setdefault(d, i)
+    if len(seen) > 1:
+        (a, i), (b, j) = list(seen.items())[:2]
+        raise DeviceMismatchError(f"{op}: operands live on different devices: operand {i} on "
+                                  f"{a}, operand {j} on {b}; move them together with "
+                                  f"t.to(device)")
+
+
+# --- functions and keys -----------------------------------------------------------------
+def function(value, op, arg="f"):
+    """A callable."""
+    if not callable(value):
+        raise TypeError(f"{op}: {arg} must be callable, got {_type(value)}")
+    return value
+
+
+def key(value, op):
+    """A JAX random key: a typed key (``nt.random.key``) or a legacy uint32 ``(2,)`` key."""
+    import jax
+    dt = getattr(value, "dtype", None)
+    if dt is not None and jax.dtypes.issubdtype(dt, jax.dtypes.prng_key):
+        if np.ndim(value) != 0:
+            raise NamedTensorError(f"{op}: key must be one key, got an array of {np.shape(value)} "
+                                   f"keys; unpack them: k1, k2 = nt.random.split(key)")
+        return value
+    if dt is not None and np.dtype(dt) == np.uint32 and tuple(np.shape(value)) == (2,):
+        return value
+    raise TypeError(f"{op}: key must be a random key from nt.random.key(seed) or "
+                    f"nt.random.split(key), got {_type(value)}"
+                    f"{' of shape ' + str(tuple(np.shape(value))) if dt is not None else ''}")
+
+
+# --- dtype rules both backends share -------------------------------------------------
+def default_float():
+    """float32, or float64 when JAX's x64 mode is on (the dtype of transcendental
+    functions of integers, on both backends)."""
+    import jax
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
+
+def accumulation_dtype(dtype_):
+    """The dtype ``jnp.sum`` returns for ``dtype_``: bool and narrower signed integers
+    -> int32 (int64 with x64), narrower unsigned -> uint32 (uint64), others unchanged.
+    Einsum, dot and cumsum accumulate in it on both backends, so they never wrap where
+    ``sum`` would not."""
+    import jax
+    dtype_ = np.dtype(dtype_)
+    wide_int = np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
+    if dtype_.kind == "b" or (dtype_.kind == "i" and dtype_.itemsize < wide_int.itemsize):
+        return wide_int
+    if dtype_.kind == "u" and dtype_.itemsize < wide_int.itemsize:
+        return np.dtype(jax.dtypes.canonicalize_dtype(np.uint64))
+    return dtype_
