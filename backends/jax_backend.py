@@ -80,6 +80,8 @@ class Backend:
 
     # --- functions the array API lacks -------------------------------------
     erf = staticmethod(jax.scipy.special.erf)
+    floor_divide = staticmethod(jnp.floor_divide)
+    remainder = staticmethod(jnp.remainder)
     sigmoid = staticmethod(jax.nn.sigmoid)
     relu = staticmethod(jax.nn.relu)
     softplus = staticmethod(jax.nn.softplus)

@@ -40,6 +40,29 @@ class Backend:
     def einsum(self, subscripts, path, *arrays):
         return contract(np, subscripts, path, arrays)
 
+    # --- integer division by zero gives JAX's values (NumPy gives 0 and warns) -----
+    @staticmethod
+    def floor_divide(x, y):
+        if np.result_type(x, y).kind not in "iu":
+            return np.floor_divide(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.floor_divide(x, y)
+        zero = np.equal(y, 0)
+        if not np.any(zero):
+            return out
+        if out.dtype.kind == "u":
+            fill = np.iinfo(out.dtype).max  # XLA: all bits set
+        else:  # XLA's x / 0 is -1; floor division then steps down unless x is 0
+            fill = np.where(np.equal(x, 0), -1, -2)
+        return np.where(zero, fill, out).astype(out.dtype)
+
+    @staticmethod
+    def remainder(x, y):
+        if np.result_type(x, y).kind not in "iu":
+            return np.remainder(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.remainder(x, y)  # x % 0 is 0, as in JAX
+
     # --- functions the array API lacks -------------------------------------
     _erf = np.vectorize(math.erf, otypes=[np.float64])
 

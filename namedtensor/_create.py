@@ -1,32 +1,54 @@
 """Constructors: zeros, ones, full, arange, linspace, from_xarray."""
 
-import operator
+import math
+import numbers
 
+import numpy as np
+
+from . import _validate as V
 from ._errors import AxisSizeError, NamedTensorError
-from ._names import parse_names
-from ._shape import _check_sizes
-from ._tensor import NamedTensor, _dtype, tensor
+from ._tensor import NamedTensor, make
 from .backends import get_backend
 
 __all__ = ["zeros", "ones", "full", "arange", "linspace", "from_xarray"]
 
 
 def _make(op, fill, sizes, dtype, device, backend):
-    names, shape = _check_sizes(sizes, op)
-    if any(s < 0 for s in shape):
-        raise AxisSizeError(f"{op}: sizes {dict(zip(names, shape))} must be non-negative")
-    be = get_backend(backend or "jax")
-    data = be.xp.full(shape, fill, dtype=_dtype(dtype, op))
-    return _place(NamedTensor._new(data, names, be), device, op)
+    names, shape = V.sizes(sizes, op)
+    dtype = V.dtype(dtype, op, allow_none=False)
+    be = get_backend(V.backend(backend, op))
+    target = None if device is None else V.device(device, op, be.name)
+    fill = _fill(fill, dtype, op)
+    V.allocation(names, shape, dtype, op)
+    return _place(be.xp.full(shape, fill, dtype=dtype), names, be, target)
 
 
-def _place(t, device, op):
-    if device is None:
-        return t
-    try:
-        return NamedTensor._new(t._backend.put(t._data, device), t._names, t._backend)
-    except ValueError as e:
-        raise NamedTensorError(f"{op}: {e}") from None
+def _place(data, names, be, target):
+    """Wrap ``data``, first moved to the validated device ``target`` (numpy: the host)."""
+    if target is not None and be.name == "jax":
+        data = be.put(data, target)
+    return NamedTensor._new(data, names, be)
+
+
+def _fill(value, dtype, op):
+    """A fill value that ``dtype`` holds exactly: a scalar, an int in range for an
+    integer dtype, no fraction or NaN for an integer dtype, no complex for a real one."""
+    if isinstance(value, NamedTensor) or hasattr(value, "shape") and np.ndim(value):
+        raise TypeError(f"{op}: value must be a scalar, got {type(value).__name__}")
+    if not isinstance(value, (numbers.Number, np.bool_)):
+        raise TypeError(f"{op}: value must be a number or a bool, got {type(value).__name__}")
+    if dtype.kind in "iub" and isinstance(value, (numbers.Complex, np.number)) and \
+            not isinstance(value, (numbers.Integral, np.bool_)):
+        real = complex(value)
+        if real.imag or not math.isfinite(real.real) or real.real != int(real.real):
+            raise NamedTensorError(f"{op}: the fill value is not a whole number, so {dtype} "
+                                   f"cannot hold it; pass dtype='float32' or an int")
+        value = int(real.real)
+    if dtype.kind in "iu" and isinstance(value, (numbers.Integral, np.integer)):
+        V.fits(int(value), dtype, op, "fill value")
+    if dtype.kind in "f" and isinstance(value, (complex, np.complexfloating)) and value.imag:
+        raise TypeError(f"{op}: a complex fill value needs a complex dtype, not {dtype}")
+    return value
 
 
 def zeros(sizes, *, dtype="float32", device=None, backend=None):
@@ -56,9 +78,10 @@ def full(sizes, value, *, dtype=None, device=None, backend=None):
     >>> nt.full({"x": 2}, 7).tolist()
     [7, 7]
     """
-    if dtype is None:
-        return _place(tensor(value, (), backend=backend).expand(sizes), device, "nt.full")
-    return _make("nt.full", value, sizes, dtype, device, backend)
+    op = "nt.full"
+    if dtype is None:  # the dtype nt.tensor(value) would have
+        dtype = make(_fill(value, np.dtype("complex128"), op), (), None, None, backend, op).dtype
+    return _make(op, value, sizes, dtype, device, backend)
 
 
 def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=None):
@@ -71,20 +94,35 @@ def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=N
     ([0, 1, 2, 3], [1, 3, 5])
     """
     op = "nt.arange"
-    (name,) = parse_names((name,), op)
+    if not isinstance(name, str) and isinstance(start, str):
+        raise TypeError(f"{op}: the axis name comes first: nt.arange({start!r}, {name!r}), "
+                        f"not nt.arange({name!r}, {start!r})")
+    name = V.name(name, op)
     if stop is None:
         start, stop = 0, start
+    dtype = V.dtype(dtype, op)
+    if dtype is None or dtype.kind in "iu":
+        start, stop, step = (V.integer(v, op, arg) for v, arg in
+                             ((start, "start"), (stop, "stop"), (step, "step")))
+        dtype = dtype or np.dtype(jax_int())
+        for v in (start, stop):
+            V.fits(v, dtype, op, "bound")
+    else:
+        start, stop, step = (V.real(v, op, arg) for v, arg in
+                             ((start, "start"), (stop, "stop"), (step, "step")))
+        if not all(math.isfinite(v) for v in (start, stop, step)):
+            raise NamedTensorError(f"{op}: start, stop and step must be finite")
     if step == 0:
         raise AxisSizeError(f"{op}: step cannot be 0 for axis {name!r}")
-    try:
-        bounds = [operator.index(v) for v in (start, stop, step)] if dtype is None else \
-            [start, stop, step]
-    except TypeError:
-        raise NamedTensorError(f"{op}: start, stop and step must be integers for an integer "
-                               f"tensor; pass dtype= for other values") from None
-    be = get_backend(backend or "jax")
-    data = be.xp.arange(*bounds, dtype=_dtype(dtype, op))
-    return _place(NamedTensor._new(data, (name,), be), device, op)
+    count = max(0, math.ceil((stop - start) / step))
+    V.allocation((name,), (count,), dtype, op)
+    be = get_backend(V.backend(backend, op))
+    target = None if device is None else V.device(device, op, be.name)
+    return _place(be.xp.arange(start, stop, step, dtype=dtype), (name,), be, target)
+
+
+def jax_int():
+    return V.accumulation_dtype("bool")  # int32, int64 with x64
 
 
 def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=None):
@@ -95,12 +133,17 @@ def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=No
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     op = "nt.linspace"
-    (name,) = parse_names((name,), op)
-    if operator.index(num) < 0:
-        raise AxisSizeError(f"{op}: num must be non-negative for axis {name!r}, got {num}")
-    be = get_backend(backend or "jax")
-    data = be.xp.linspace(start, stop, num, dtype=_dtype(dtype, op))
-    return _place(NamedTensor._new(data, (name,), be), device, op)
+    name = V.name(name, op)
+    start, stop = V.real(start, op, "start"), V.real(stop, op, "stop")
+    num = V.integer(num, op, "num", low=0)
+    dtype = V.dtype(dtype, op, allow_none=False)
+    if dtype.kind not in "fc":
+        raise TypeError(f"{op}: dtype must be a floating dtype, got {dtype}; use nt.arange "
+                        f"for integers")
+    V.allocation((name,), (num,), dtype, op)
+    be = get_backend(V.backend(backend, op))
+    target = None if device is None else V.device(device, op, be.name)
+    return _place(be.xp.linspace(start, stop, num, dtype=dtype), (name,), be, target)
 
 
 def from_xarray(da, *, backend=None):
@@ -112,4 +155,7 @@ def from_xarray(da, *, backend=None):
     >>> nt.from_xarray(xr.DataArray(np.zeros((2, 3)), dims=("x", "y"))).sizes
     {'x': 2, 'y': 3}
     """
-    return tensor(da.values, tuple(str(d) for d in da.dims), backend=backend)
+    op = "nt.from_xarray"
+    if not (hasattr(da, "dims") and hasattr(da, "values")) or isinstance(da, NamedTensor):
+        raise TypeError(f"{op}: expected an xarray.DataArray, got {type(da).__name__}")
+    return make(da.values, tuple(str(d) for d in da.dims), None, None, backend, op)

@@ -10,7 +10,7 @@ import re
 from ._caches import cached
 from ._errors import AxisNameError, AxisSizeError
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*'*\Z")
 
 
 def fmt_sizes(names, shape):

@@ -9,17 +9,19 @@ the backend interface (``b.erf``, ``b.logsumexp``, ...).
 
 
 import builtins
+from collections.abc import Mapping
 
 import numpy as np
 
+from . import _validate as V
 from .backends import backend_of, get_backend
 from ._caches import cached
-from ._errors import AxisSizeError, DeviceMismatchError, NamedTensorError
+from ._errors import AxisSizeError, NamedTensorError
 from ._names import alignment, broadcast, fmt_sizes, index_of, reduce_names
-from ._tensor import NamedTensor
+from ._tensor import NamedTensor, make
 
 _new = NamedTensor._new
-_SCALARS = (bool, int, float, complex, np.generic)
+_SCALARS = (bool, int, float, complex, np.number, np.bool_)
 
 
 def _positional_error(x, op):
@@ -46,7 +48,7 @@ def as_tensor(x, op):
     x = as_operand(x, op)
     if isinstance(x, NamedTensor):
         return x
-    return _new(get_backend("jax").asarray(x), (), get_backend("jax"))
+    return make(x, (), None, None, "jax", op)
 
 
 def common_backend(tensors):
@@ -62,22 +64,95 @@ def data_on(t, backend):
     return t._data if t._backend is backend else backend.asarray(t._data)
 
 
-def _device_check(tensors, op, error):
-    devices = {t.device for t in tensors if isinstance(t, NamedTensor)}
-    if len(devices) > 1:
-        raise DeviceMismatchError(
-            f"{op}: operands live on different devices {sorted(devices)}; move them "
-            f"together with t.to(device)") from None
-    raise NamedTensorError(f"{op}: {error}") from None
+def backend_error(args, op, error):
+    """Re-raise an error of the backend at the public boundary: operands on different
+    devices are a DeviceMismatchError; any other is named after ``op``, without values."""
+    if isinstance(error, NamedTensorError):
+        raise error
+    V.devices_agree([a for a in args if isinstance(a, NamedTensor)], op)
+    dtypes = ", ".join(str(a.dtype) if hasattr(a, "dtype") else type(a).__name__ for a in args)
+    if isinstance(error, TypeError):
+        raise TypeError(f"{op}: not defined for operands of dtype {dtypes}") from None
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    raise NamedTensorError(f"{op}: cannot compute on operands of dtype {dtypes}: "
+                           f"{reason}") from None
 
 
-def elementwise(impl, args, op):
+def _int_scalar(value, dtype, op):
+    """A Python int beside a tensor of ``dtype``: refused where it would wrap (SPEC 15);
+    beside a float tensor, an int beyond 32 bits is given as a float."""
+    kind = np.dtype(dtype).kind
+    if kind in "fc":
+        if -2**31 <= value < 2**31:
+            return value
+        try:
+            return float(value)
+        except OverflowError:
+            raise NamedTensorError(f"{op}: a Python int operand is too large for any "
+                                   f"float") from None
+    V.fits(value, dtype if kind in "iu" else V.accumulation_dtype("bool"), op,
+           "Python int operand")
+    return value
+
+
+def _fit_scalars(args, op):
+    named = [a._data.dtype for a in args if isinstance(a, NamedTensor)]
+    if not named or not builtins.any(type(a) is int for a in args):
+        return args
+    dtype = np.result_type(*named)
+    return [_int_scalar(a, dtype, op) if type(a) is int else a for a in args]
+
+
+# --- dtype rules (SPEC 15): which dtypes an op is defined for, on both backends ----------
+_FLOAT_MATH = {"exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
+               "sigmoid", "gelu", "softplus", "erf", "softmax", "log_softmax", "logsumexp"}
+_REAL_ONLY = {"sigmoid", "relu", "gelu", "softplus", "erf", "floor", "ceil", "round",
+              "maximum", "minimum", "less", "less_equal", "greater", "greater_equal",
+              "floor_divide", "remainder", "max", "min", "argmax", "argmin", "softmax",
+              "log_softmax", "logsumexp", "clip"}
+_NO_BOOL = {"negative", "abs", "sign", "square", "relu", "floor", "ceil", "round", "subtract",
+            "floor_divide", "remainder", "power", "clip"}
+_BITWISE = {"bitwise_and", "bitwise_or", "bitwise_xor", "invert"}
+_HINTS = {"negative": "; use ~t or nt.logical_not for bools",
+          "subtract": "; use ^ (xor) for bools, or cast with t.astype('int32')",
+          "invert": "; use nt.logical_not or a comparison for floats"}
+
+
+def dtype_rule(name):
+    """A check ``rule(arrays, op) -> arrays`` for the op ``name`` (``None``: any dtype).
+
+    Refused dtypes raise a TypeError naming the op; for the transcendental functions
+    integers and bools are computed in float32 (float64 with x64) on both backends."""
+    allowed = "biu" if name in _BITWISE else \
+        "".join(k for k in "biufc" if not (k == "b" and name in _NO_BOOL)
+                and not (k == "c" and name in _REAL_ONLY))
+    to_float = name in _FLOAT_MATH
+    if allowed == "biufc" and not to_float:
+        return None
+
+    def rule(arrays, op):
+        out = []
+        for x in arrays:
+            if hasattr(x, "dtype"):
+                kind = x.dtype.kind
+                if kind not in allowed and kind != "V":  # "V": bfloat16 and other ml_dtypes
+                    raise TypeError(f"{op}: not defined for {np.dtype(x.dtype)} tensors"
+                                    f"{_HINTS.get(name, '')}")
+                if to_float and kind in "biu":
+                    x = x.astype(V.default_float())
+            out.append(x)
+        return out
+
+    return rule
+
+
+def elementwise(impl, args, op, rule=None):
     """Apply ``impl(backend, *arrays)`` after aligning every operand by name.
 
     Result names: the first operand's names, then each later operand's new
     names, in order. A NumPy operand mixed with a JAX one gives a JAX result.
     """
-    args = [as_operand(a, op) for a in args]
+    args = _fit_scalars([as_operand(a, op) for a in args], op)
     named = [a for a in args if isinstance(a, NamedTensor)]
     backend = common_backend(named)
     names, _ = broadcast(tuple((t._names, tuple(t._data.shape)) for t in named), op)
@@ -93,10 +168,12 @@ def elementwise(impl, args, op):
                 data = data if shape is None else xp.reshape(data, shape)
             a = data
         arrays.append(a)
+    if rule is not None:
+        arrays = rule(arrays, op)
     try:
         return _new(impl(backend, *arrays), names, backend)
-    except ValueError as e:
-        _device_check(args, op, e)
+    except (ValueError, TypeError) as e:
+        backend_error(args, op, e)
 
 
 # --- elementwise tables ---------------------------------------------------------
@@ -144,9 +221,9 @@ _BINARY = {
     "multiply": (lambda b, x, y: b.xp.multiply(x, y), "x * y.", "[2, 3]", "[4, 5]", "[8, 15]"),
     "divide": (lambda b, x, y: b.xp.divide(x, y), "x / y (true division).", "[1.0, 3.0]",
                "[2.0, 4.0]", "[0.5, 0.75]"),
-    "floor_divide": (lambda b, x, y: b.xp.floor_divide(x, y), "x // y.", "[7, -7]", "[2, 2]",
+    "floor_divide": (lambda b, x, y: b.floor_divide(x, y), "x // y (integer // 0 as in JAX).", "[7, -7]", "[2, 2]",
                      "[3, -4]"),
-    "remainder": (lambda b, x, y: b.xp.remainder(x, y), "x % y (sign of y).", "[7, -7]",
+    "remainder": (lambda b, x, y: b.remainder(x, y), "x % y (sign of y; integer % 0 is 0).", "[7, -7]",
                   "[3, 3]", "[1, 2]"),
     "power": (lambda b, x, y: b.xp.power(x, y), "x ** y.", "[2, 3]", "[3, 2]", "[8, 9]"),
     "maximum": (lambda b, x, y: b.xp.maximum(x, y), "Elementwise maximum.", "[1, 5]",
@@ -175,11 +252,18 @@ _BINARY = {
 
 def _unary(name, impl, summary, example, expected):
     op = f"nt.{name}"
+    rule = dtype_rule(name)
 
     def fn(t):
         if type(t) is not NamedTensor:
             t = as_tensor(t, op)
-        return _new(impl(t._backend, t._data), t._names, t._backend)
+        x = t._data
+        if rule is not None:
+            (x,) = rule((x,), op)
+        try:
+            return _new(impl(t._backend, x), t._names, t._backend)
+        except (ValueError, TypeError) as e:
+            backend_error((t,), op, e)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"""{summary}
@@ -199,19 +283,31 @@ def _unary(name, impl, summary, example, expected):
 
 def _binary(name, impl, summary, x, y, expected):
     op = f"nt.{name}"
+    rule = dtype_rule(name)
+    if name == "power":
+        impl = _checked_power(impl, op)
 
     def fn(a, b):
         if type(a) is NamedTensor:
             if type(b) is NamedTensor:
-                if a._names == b._names and a._backend is b._backend and \
-                        a._data.shape == b._data.shape:
-                    try:
-                        return _new(impl(a._backend, a._data, b._data), a._names, a._backend)
-                    except ValueError as e:
-                        _device_check((a, b), op, e)
-            elif type(b) in (int, float, bool):
-                return _new(impl(a._backend, a._data, b), a._names, a._backend)
-        return elementwise(impl, (a, b), op)
+                if a._names != b._names or a._backend is not b._backend or \
+                        a._data.shape != b._data.shape:
+                    return elementwise(impl, (a, b), op, rule)
+                y = b._data
+            elif type(b) is float or type(b) is bool:
+                y = b
+            elif type(b) is int:
+                y = _int_scalar(b, a._data.dtype, op)
+            else:
+                return elementwise(impl, (a, b), op, rule)
+            x = a._data
+            if rule is not None:
+                x, y = rule((x, y), op)
+            try:
+                return _new(impl(a._backend, x, y), a._names, a._backend)
+            except (ValueError, TypeError) as e:
+                backend_error((a, b), op, e)
+        return elementwise(impl, (a, b), op, rule)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"""{summary} Broadcast by name.
@@ -232,6 +328,19 @@ def _binary(name, impl, summary, x, y, expected):
     return fn
 
 
+def _checked_power(impl, op):
+    """Integer to a negative integer power has no integer result: JAX returns garbage and
+    NumPy raises. Concrete exponents are checked (traced ones cannot be)."""
+    def power(b, x, y):
+        if getattr(x, "dtype", np.dtype(float)).kind in "iu" and \
+                np.result_type(getattr(y, "dtype", y)).kind in "iu" and b.is_concrete(y) \
+                and np.any(np.asarray(y) < 0):
+            raise NamedTensorError(f"{op}: an integer to a negative integer power has no integer "
+                                   f"result; cast to float first (t.astype('float32'))")
+        return impl(b, x, y)
+    return power
+
+
 for _name, _row in _UNARY.items():
     globals()[_name] = _unary(_name, *_row)
 for _name, _row in _BINARY.items():
@@ -246,7 +355,19 @@ def where(cond, x, y):
     >>> nt.where(c, nt.tensor([1, 2], "x"), 0).tolist()
     [1, 0]
     """
-    return elementwise(lambda b, c, u, v: b.xp.where(c, u, v), (cond, x, y), "nt.where")
+    return elementwise(lambda b, c, u, v: b.xp.where(c, u, v), (cond, x, y), "nt.where",
+                       _WHERE_RULE)
+
+
+def _where_rule(arrays, op):
+    cond = arrays[0]
+    if hasattr(cond, "dtype") and cond.dtype.kind != "b":
+        raise TypeError(f"{op}: cond must be a bool tensor (a comparison such as t > 0), got "
+                        f"{np.dtype(cond.dtype)}; compare it explicitly, e.g. t != 0")
+    return arrays
+
+
+_WHERE_RULE = _where_rule
 
 
 def clip(t, low=None, high=None):
@@ -268,7 +389,7 @@ def clip(t, low=None, high=None):
             x = b.xp.maximum(x, lo)
         return x if hi is None else b.xp.minimum(x, hi)
 
-    return elementwise(impl, args, op)
+    return elementwise(impl, args, op, dtype_rule("clip"))
 
 
 # --- reductions -------------------------------------------------------------------
@@ -304,19 +425,51 @@ def _reduce_plan(names, shape, which, nonempty, op):
     return axes, tuple(n for i, n in enumerate(names) if i not in axes)
 
 
-def _hashable(which):
-    return which if which is None or isinstance(which, str) else tuple(which)
+def _hashable(which, op):
+    """A reduction's ``names`` as a cache key: None, one name, or a tuple of names."""
+    if which is None or type(which) is str:
+        return which
+    if isinstance(which, Mapping) or not hasattr(which, "__iter__") or hasattr(which, "shape"):
+        raise TypeError(f"{op}: names must be one axis name, a sequence of names or None, "
+                        f"got {type(which).__name__}")
+    which = tuple(which)
+    for n in which:
+        if type(n) is not str:
+            raise TypeError(f"{op}: names must be one axis name, a sequence of names or None; "
+                            f"got an entry of type {type(n).__name__}")
+    return which
+
+
+def _ddof(t, axes, ddof, op):
+    ddof = V.integer(ddof, op, "ddof", low=0)
+    count = 1
+    for a in axes:
+        count *= t._data.shape[a]
+    if ddof >= count:
+        raise AxisSizeError(f"{op}: ddof={ddof} needs more than {ddof} element(s) per result, "
+                            f"but reducing {[t._names[a] for a in axes]} of "
+                            f"{fmt_sizes(t._names, t._data.shape)} leaves {count}")
+    return ddof
 
 
 def _reduction(name, impl, summary, nonempty, example, expected):
     op = f"nt.{name}"
     ddof = name in ("std", "var")
+    rule = dtype_rule(name)
 
     def reduce(t, names, **kwargs):
         if type(t) is not NamedTensor:
             t = as_tensor(t, op)
-        axes, keep = _reduce_plan(t._names, t._data.shape, _hashable(names), nonempty, op)
-        return _new(impl(t._backend, t._data, axes, **kwargs), keep, t._backend)
+        axes, keep = _reduce_plan(t._names, t._data.shape, _hashable(names, op), nonempty, op)
+        x = t._data
+        if rule is not None:
+            (x,) = rule((x,), op)
+        if ddof:
+            kwargs["ddof"] = _ddof(t, axes, kwargs["ddof"], op)
+        try:
+            return _new(impl(t._backend, x, axes, **kwargs), keep, t._backend)
+        except (ValueError, TypeError) as e:
+            backend_error((t,), op, e)
 
     if ddof:
         def fn(t, names=None, ddof=0):
@@ -353,7 +506,7 @@ _AXISWISE = {
                 "[[0.0, 0.0]]", "[[0.5, 0.5]]"),
     "log_softmax": (lambda b, x, a: b.log_softmax(x, a), "Log of softmax along one axis",
                     True, "[[0.0, 0.0]]", "[[-0.6931471824645996, -0.6931471824645996]]"),
-    "cumsum": (lambda b, x, a: b.xp.cumsum(x, axis=a), "Cumulative sum along one axis", True,
+    "cumsum": (lambda b, x, a: b.xp.cumsum(x, axis=a, dtype=x.dtype), "Cumulative sum along one axis", True,
                "[[1, 2, 3]]", "[[1, 3, 6]]"),
     "argmax": (lambda b, x, a: b.xp.argmax(x, axis=a), "Index of the maximum along one axis",
                False, "[[1, 5, 3]]", "[1]"),
@@ -364,17 +517,29 @@ _AXISWISE = {
 
 def _axiswise(name, impl, summary, keeps, example, expected):
     op = f"nt.{name}"
+    rule = dtype_rule(name)
+    accumulate = name == "cumsum"
+    what = {"argmax": "maximum", "argmin": "minimum"}.get(name)
 
     def fn(t, name):
         t = as_tensor(t, op)
         if not isinstance(name, str):
-            raise TypeError(f"{op}: takes exactly one axis name, got {name!r}")
+            raise TypeError(f"{op}: takes exactly one axis name (a str), got "
+                            f"{type(name).__name__}")
         axis = index_of(t._names, name, op, t._data.shape)
         if not keeps and t._data.shape[axis] == 0:
             raise AxisSizeError(f"{op}: axis {name!r} of {fmt_sizes(t._names, t._data.shape)}"
-                                f" is empty; there is no {name.removeprefix('arg')}")
+                                f" is empty; an empty axis has no {what}")
         names = t._names if keeps else t._names[:axis] + t._names[axis + 1:]
-        return _new(impl(t._backend, t._data, axis), names, t._backend)
+        x = t._data
+        if rule is not None:
+            (x,) = rule((x,), op)
+        if accumulate and x.dtype.kind in "biu":
+            x = x.astype(V.accumulation_dtype(x.dtype))  # as sum does: no int8 wrap-around
+        try:
+            return _new(impl(t._backend, x, axis), names, t._backend)
+        except (ValueError, TypeError) as e:
+            backend_error((t,), op, e)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"""{summary} ({'all names are kept' if keeps else 'the axis disappears'}).

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import _validate as V
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import broadcast, fmt_sizes, index_of, parse_names
-from ._ops import as_tensor, common_backend, data_on
+from ._ops import as_tensor, backend_error, common_backend, data_on
 from ._tensor import NamedTensor
 
 _new = NamedTensor._new
@@ -25,20 +26,10 @@ def _transpose(t, order):
     return t._backend.xp.transpose(t._data, tuple(t._names.index(n) for n in order))
 
 
-def _check_sizes(sizes, op):
-    if not isinstance(sizes, Mapping):
-        raise TypeError(f"{op}: sizes must be an ordered mapping such as "
-                        f"{{'batch': 32, 'feat': 128}}, got {type(sizes).__name__}")
-    names = parse_names(tuple(sizes), op)
-    values = []
-    for n in names:
-        try:
-            s = operator.index(sizes[n])
-        except TypeError:
-            raise AxisSizeError(f"{op}: size of axis {n!r} must be an integer, "
-                                f"got {sizes[n]!r}") from None
-        values.append(s)
-    return names, tuple(values)
+def _check_sizes(sizes, op, minus_one=False):
+    """``(names, shape)`` of an ordered mapping of sizes; with ``minus_one``, a ``-1``
+    (the rest) is allowed."""
+    return V.sizes(sizes, op, rest=minus_one)
 
 
 def rename(t, mapping=None, /, **kwargs):
@@ -49,8 +40,14 @@ def rename(t, mapping=None, /, **kwargs):
     ('b', 'feat')
     """
     op = "rename"
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise TypeError(f"{op}: takes a mapping {{old: new}} or keywords old='new', got "
+                        f"{type(mapping).__name__}; for pairs use t.rename(dict(pairs))")
     mapping = {**(mapping or {}), **kwargs}
-    for old in mapping:
+    for old, new in mapping.items():
+        if type(old) is not str or type(new) is not str:
+            raise TypeError(f"{op}: names in the mapping must be str, got "
+                            f"{type(old).__name__} -> {type(new).__name__}")
         index_of(t._names, old, op, t._data.shape)
     names = tuple(mapping.get(n, n) for n in t._names)
     parse_names(tuple(mapping.values()), op)
@@ -67,6 +64,9 @@ def _expand_ellipsis(t, names, op):
     if names.count(...) > 1:
         raise AxisNameError(f"{op}: '...' may appear at most once")
     listed = [n for n in names if n is not ...]
+    for n in listed:
+        if type(n) is not str:
+            raise TypeError(f"{op}: takes axis names (str) and ..., got {type(n).__name__}")
     parse_names(tuple(listed), op)
     for n in listed:
         index_of(t._names, n, op, t._data.shape)
@@ -124,10 +124,10 @@ def flatten(t, names, into):
     [1, 4, 2, 5, 3, 6]
     """
     op = "flatten"
-    names = parse_names(names, op)
+    names = V.names(names, op)
     for n in names:
         index_of(t._names, n, op, t._data.shape)
-    (into,) = parse_names((into,), op)
+    into = V.name(into, op, "into")
     others = [n for n in t._names if n not in names]
     if into in others:
         raise AxisNameError(f"{op}: cannot flatten {list(names)} into {into!r}: {_describe(t)} "
@@ -152,8 +152,8 @@ def unflatten(t, name, sizes):
     [[0, 1, 2], [3, 4, 5]]
     """
     op = "unflatten"
-    axis = index_of(t._names, name, op, t._data.shape)
-    new, shape = _check_sizes(sizes, op)
+    axis = index_of(t._names, V.name(name, op), op, t._data.shape)
+    new, shape = _check_sizes(sizes, op, minus_one=True)
     clash = [n for n in new if n in t._names and n != name]
     if clash:
         raise AxisNameError(f"{op}: new axis names {clash} collide with other axes of "
@@ -187,9 +187,8 @@ def expand(t, sizes):
     """
     op = "expand"
     new, shape = _check_sizes(sizes, op)
-    if any(s < 0 for s in shape):
-        raise AxisSizeError(f"{op}: sizes {dict(zip(new, shape))} must be non-negative")
     names, full = broadcast(((t._names, tuple(t._data.shape)), (new, shape)), op)
+    V.allocation(names, full, t.dtype, op)
     xp = t._backend.xp
     data = xp.reshape(t._data, tuple(t._data.shape) + (1,) * (len(names) - t.ndim))
     return _new(xp.broadcast_to(data, full), names, t._backend)
@@ -202,7 +201,7 @@ def squeeze(t, name):
     >>> nt.zeros({"a": 1, "b": 2}).squeeze("a").names
     ('b',)
     """
-    axis = index_of(t._names, name, "squeeze", t._data.shape)
+    axis = index_of(t._names, V.name(name, "squeeze"), "squeeze", t._data.shape)
     if t._data.shape[axis] != 1:
         raise AxisSizeError(f"squeeze: axis {name!r} has size {t._data.shape[axis]} in "
                             f"{_describe(t)}; only an axis of size 1 can be squeezed")
@@ -212,6 +211,9 @@ def squeeze(t, name):
 
 def _common(tensors, op):
     """Operands as tensors of one backend (JAX if any is JAX)."""
+    if isinstance(tensors, (NamedTensor, str, Mapping)) or not hasattr(tensors, "__iter__"):
+        raise TypeError(f"{op}: tensors must be a list of NamedTensors, got "
+                        f"{type(tensors).__name__}")
     tensors = [as_tensor(t, op) for t in tensors]
     if not tensors:
         raise NamedTensorError(f"{op}: needs at least one tensor")
@@ -244,13 +246,16 @@ def stack(tensors, name):
     """
     op = "nt.stack"
     tensors, backend = _common(tensors, op)
-    (name,) = parse_names((name,), op)
+    name = V.name(name, op)
     first = tensors[0]
     if name in first._names:
         raise AxisNameError(f"{op}: the new axis {name!r} already exists in {_describe(first)}")
     for i, t in enumerate(tensors[1:], 1):
         _same_axes(first, t, i, op)
-    data = backend.xp.stack([_transpose(t, first._names) for t in tensors], axis=0)
+    try:
+        data = backend.xp.stack([_transpose(t, first._names) for t in tensors], axis=0)
+    except (ValueError, TypeError) as e:
+        backend_error(tensors, op, e)
     return _new(data, (name,) + first._names, backend)
 
 
@@ -263,12 +268,16 @@ def concat(tensors, name):
     """
     op = "nt.concat"
     tensors, backend = _common(tensors, op)
+    name = V.name(name, op)
     first = tensors[0]
     for i, t in enumerate(tensors):
         index_of(t._names, name, f"{op} (tensor {i})", t._data.shape)
         _same_axes(first, t, i, op, skip=name)
-    data = backend.xp.concatenate([_transpose(t, first._names) for t in tensors],
-                                  axis=first._names.index(name))
+    try:
+        data = backend.xp.concatenate([_transpose(t, first._names) for t in tensors],
+                                      axis=first._names.index(name))
+    except (ValueError, TypeError) as e:
+        backend_error(tensors, op, e)
     return _new(data, first._names, backend)
 
 
@@ -280,8 +289,11 @@ def split(t, name, sizes):
     [[0, 1], [2, 3, 4]]
     """
     op = "split"
-    axis = index_of(t._names, name, op, t._data.shape)
-    sizes = [operator.index(s) for s in sizes]
+    axis = index_of(t._names, V.name(name, op), op, t._data.shape)
+    if isinstance(sizes, (str, Mapping)) or not isinstance(sizes, (list, tuple)):
+        raise TypeError(f"{op}: sizes must be a list of ints such as [2, 3], got "
+                        f"{type(sizes).__name__}")
+    sizes = [V.integer(s, op, "each size") for s in sizes]
     if any(s < 0 for s in sizes) or sum(sizes) != t._data.shape[axis]:
         raise AxisSizeError(f"{op}: sizes {sizes} (sum {sum(sizes)}) do not cut axis "
                             f"{name!r} of size {t._data.shape[axis]} in {_describe(t)}")
@@ -305,7 +317,9 @@ def unstack(t, name):
     >>> a.names, a.tolist(), b.tolist()
     (('x',), [1, 2], [3, 4])
     """
-    axis = index_of(t._names, name, "unstack", t._data.shape)
+    if not isinstance(t, NamedTensor):
+        raise TypeError(f"nt.unstack: expected a NamedTensor, got {type(t).__name__}")
+    axis = index_of(t._names, V.name(name, "unstack"), "unstack", t._data.shape)
     names = t._names[:axis] + t._names[axis + 1:]
     shape = tuple(t._data.shape)
     size, rest = shape[axis], shape[:axis] + shape[axis + 1:]
@@ -343,6 +357,9 @@ def getitem(t, index):
             basic[axis] = key
         elif isinstance(key, NamedTensor) or (hasattr(key, "shape") and hasattr(key, "dtype")):
             gathers.append((name, as_tensor(key, "indexing")))
+        elif isinstance(key, (bool, np.bool_)):
+            raise TypeError(f"indexing: axis {name!r} takes an int, a slice or an integer "
+                            f"NamedTensor, got a bool; select with nt.where or a comparison")
         else:
             try:
                 i = operator.index(key)
@@ -390,7 +407,10 @@ def _gather(t, name, ids):
     index = tuple(
         xp.reshape(xp.arange(sizes[b]), (1,) * k + (sizes[b],) + (1,) * (rank - k - 1))
         for k, b in enumerate(batched)) + (_transpose(ids, batched + new),)
-    data = _transpose(t, batched + (name,) + rest)[index]
+    try:
+        data = _transpose(t, batched + (name,) + rest)[index]
+    except (ValueError, TypeError) as e:
+        backend_error((t, ids), op, e)
     got = batched + new + rest
     out = t._names[:axis] + new + t._names[axis + 1:]
     return _new(xp.transpose(data, tuple(got.index(n) for n in out)), out, t._backend)

@@ -6,6 +6,7 @@ Axis order is layout, not meaning: every operation matches axes by name.
 import jax
 import numpy as np
 
+from . import _validate as V
 from .backends import backend_of, get_backend
 from ._errors import AxisNameError, NamedTensorError
 from ._names import check_rank, fmt_sizes, parse_names
@@ -35,7 +36,7 @@ class NamedTensor:
         backend = backend_of(data)
         if not backend.is_array(data):
             data = backend.asarray(data)
-        names = parse_names(names, "NamedTensor")
+        names = V.names(names, "NamedTensor")
         check_rank(names, data.shape, "NamedTensor")
         self._data, self._names, self._backend = data, names, backend
 
@@ -48,8 +49,20 @@ class NamedTensor:
         return t
 
     # --- looking --------------------------------------------------------------
-    names = property(lambda self: self._names, doc="The axis names, in storage order.")
-    data = property(lambda self: self._data, doc="The backend array, axes in ``names`` order.")
+    @property
+    def names(self):
+        """The axis names, in storage order."""
+        if type(self._data) is _Stale:
+            self._data.fail()
+        return self._names
+
+    @property
+    def data(self):
+        """The backend array, axes in ``names`` order."""
+        if type(self._data) is _Stale:
+            self._data.fail()
+        return self._data
+
     shape = property(lambda self: tuple(self._data.shape), doc="Sizes in ``names`` order.")
     ndim = property(lambda self: len(self._names), doc="Number of axes.")
     backend = property(lambda self: self._backend.name, doc='``"jax"`` or ``"numpy"``.')
@@ -75,6 +88,8 @@ class NamedTensor:
         return self._backend.device(self._data)
 
     def __repr__(self):
+        if type(self._data) is _Stale:
+            return f"NamedTensor(<invalid: {self._data.describe()}>)"
         head = ", ".join(f"{n}={s}" for n, s in zip(self._names, self._data.shape))
         extra = ", backend=numpy" if self._backend.name == "numpy" else ""
         head = f"NamedTensor({head + ', ' if head else ''}dtype={self.dtype}, device={self.device}{extra})"
@@ -88,11 +103,15 @@ class NamedTensor:
     # --- converting -----------------------------------------------------------
     def numpy(self):
         """An ``np.ndarray`` with axes in ``names`` order (zero-copy, read-only for JAX on CPU)."""
-        return self._backend.to_numpy(self._data)
+        try:
+            return self._backend.to_numpy(self._data)
+        except jax.errors.JAXTypeError:
+            raise _traced_error(self, "numpy()") from None
 
     def __array__(self, dtype=None, copy=None):
         out = self.numpy()
-        if dtype is not None and np.dtype(dtype) != out.dtype:
+        dtype = V.dtype(dtype, "np.asarray")
+        if dtype is not None and dtype != out.dtype:
             return out.astype(dtype)
         return np.array(out, copy=True) if copy else out
 
@@ -105,41 +124,49 @@ class NamedTensor:
                 f"reduce them (t.sum(...)) or index them (t[{{{self._names[0]!r}: 0}}]) first")
         return self._data
 
+    def _convert(self, convert, op):
+        try:
+            return convert(self._scalar(op))
+        except jax.errors.JAXTypeError:
+            raise _traced_error(self, op) from None
+
     def item(self):
         """The value of a 0-d tensor as a Python scalar."""
-        return self._scalar("item()").item()
+        return self._convert(lambda x: x.item(), "item()")
 
     def __float__(self):
-        return float(self._scalar("float()"))
+        return self._convert(float, "float()")
 
     def __int__(self):
-        return int(self._scalar("int()"))
+        return self._convert(int, "int()")
 
     def __bool__(self):
-        return bool(self._scalar("bool()"))
+        return self._convert(bool, "bool()")
 
     def __index__(self):
         value = self._scalar("index")
         if not np.issubdtype(value.dtype, np.integer):
             raise TypeError(f"index: a {np.dtype(value.dtype)} tensor cannot be used as an index")
-        return int(value)
+        return self._convert(int, "index")
 
     def tolist(self):
         """Nested lists in ``names`` order (a Python scalar for a 0-d tensor)."""
         return self.numpy().tolist()
 
     def astype(self, dtype):
-        """The same tensor with elements converted to ``dtype``."""
-        return NamedTensor._new(self._data.astype(_dtype(dtype, "astype")), self._names,
-                                self._backend)
+        """The same tensor with elements converted to ``dtype`` (a cast: float to int
+        truncates, and integers narrowed to a smaller type wrap, as in NumPy and JAX)."""
+        dtype = V.dtype(dtype, "astype", allow_none=False)
+        return NamedTensor._new(self._data.astype(dtype), self._names, self._backend)
 
     def to(self, device):
         """The same tensor on ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:1"`` or a JAX device)."""
-        try:
-            data = self._backend.put(self._data, device)
-        except ValueError as e:
-            raise NamedTensorError(f"to({device!r}): {e}") from None
-        return NamedTensor._new(data, self._names, self._backend)
+        target = V.device(device, f"to({device!r})" if isinstance(device, str) else "to",
+                          self._backend.name)
+        if self._backend.name == "numpy":
+            return self
+        return NamedTensor._new(self._backend.put(self._data, target), self._names,
+                                self._backend)
 
     def to_xarray(self):
         """An ``xarray.DataArray`` with ``dims=names`` (needs xarray installed)."""
@@ -210,25 +237,65 @@ class NamedTensor:
 
 
 def _flatten(t):
-    return (t._data,), t._names
+    data = t._data
+    return ((data.data if type(data) is _Stale else data),), t._names
 
 
 def _unflatten(names, children):
-    # JAX may rebuild with placeholders (None, tracers, batching sentinels): no validation.
+    # JAX may rebuild with placeholders (None, sentinels, tracers): those pass through.
+    # Data whose rank differs from the names (plain jax.vmap, jax.tree.map(lambda a:
+    # a.sum(), params)) must never be used with the names attached to the wrong axes,
+    # but optax and jax.test_util flatten such trees again: the tensor is kept, marked
+    # stale, and raises AxisNameError on any use other than flattening.
     (data,) = children
+    shape = getattr(data, "shape", None)
+    if shape is not None and type(shape) is tuple and len(shape) != len(names):
+        data = _Stale(data, names)
     return NamedTensor._new(data, names, backend_of(data))
+
+
+class _Stale:
+    """The data of a NamedTensor rebuilt by a JAX transform with another rank than its
+    names: any use raises ``AxisNameError`` pointing to ``nt.vmap``."""
+
+    __slots__ = ("data", "names")
+    __array_priority__ = 1000
+
+    def __init__(self, data, names):
+        self.data, self.names = data, names
+
+    def describe(self):
+        shape = tuple(self.data.shape)
+        return (f"{len(self.names)} name(s) {list(self.names)} for data with {len(shape)} "
+                f"axis/axes of shape {shape}")
+
+    def fail(self, *_, **__):
+        raise AxisNameError(
+            f"NamedTensor: {self.describe()}: a JAX transform (plain jax.vmap, "
+            f"jax.tree_util.tree_map) rebuilt this tensor with another number of axes, so "
+            f"its names no longer match its axes. Map over a named axis with "
+            f"nt.vmap(f, over=name) instead of jax.vmap, or map over t.data")
+
+    def __getattr__(self, attr):
+        self.fail()
+
+    __array__ = __jax_array__ = __len__ = __iter__ = __getitem__ = __bool__ = fail
+    __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = __rsub__ = __truediv__ = fail
+
+
+def _traced_error(t, op):
+    return TypeError(
+        f"{op}: this tensor {fmt_sizes(t._names, t._data.shape)} is traced (inside nt.jit, "
+        f"grad, vmap or scan) and has no value yet. Return it from the function and read it "
+        f"outside; use nt.where or lax control flow instead of Python if/while on it; print "
+        f"it with jax.debug.print, or call NumPy code with nt.callback")
 
 
 jax.tree_util.register_pytree_node(NamedTensor, _flatten, _unflatten)
 
 
 def _dtype(dtype, op):
-    if dtype is None:
-        return None
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        raise NamedTensorError(f"{op}: unknown dtype {dtype!r}") from None
+    return V.dtype(dtype, op)
 
 
 def tensor(data, names, *, dtype=None, device=None, backend=None):
@@ -249,23 +316,78 @@ def tensor(data, names, *, dtype=None, device=None, backend=None):
     Returns:
         A NamedTensor.
     """
+    return make(data, names, dtype, device, backend, "nt.tensor")
+
+
+_SCALAR_TYPES = (bool, int, float, complex)
+
+
+def make(data, names, dtype, device, backend, op):
+    """:func:`tensor` for every constructor that takes data, reporting as ``op``."""
     if isinstance(data, NamedTensor):
-        data = data._data
-    names = parse_names(names, "nt.tensor")
-    dtype = _dtype(dtype, "nt.tensor")
-    be = get_backend(backend or "jax")
-    try:
-        array = be.asarray(data, dtype=dtype, device=device)
-    except ValueError as e:
-        if device is not None:
-            raise NamedTensorError(f"nt.tensor: {e}") from None
-        raise NamedTensorError(f"nt.tensor: cannot make an array from the data "
-                               f"({type(data).__name__}): {e}") from None
-    except TypeError:
-        raise TypeError(f"nt.tensor: cannot make an array from a "
-                        f"{type(data).__name__}") from None
-    check_rank(names, array.shape, "nt.tensor")
+        data = data.data
+    names = V.names(names, op)
+    dtype = V.dtype(dtype, op)
+    be = get_backend(V.backend(backend, op))
+    target = None if device is None else V.device(device, op, be.name)
+    array = _convert(data, dtype, be, op)
+    check_rank(names, array.shape, op)
+    if target is not None and be.name == "jax":
+        array = be.put(array, target)
     return NamedTensor._new(array, names, be)
+
+
+def _convert(data, dtype, be, op):
+    """``data`` as ``be``'s array: no object or string arrays, no integer that the
+    result's dtype cannot hold (JAX without x64 holds 32-bit integers), no wrapping."""
+    if type(data) in _SCALAR_TYPES or isinstance(data, np.generic):
+        if isinstance(data, (int, np.integer)) and not isinstance(data, (bool, np.bool_)):
+            if dtype is not None and dtype.kind in "fc":
+                try:
+                    data = float(data)
+                except OverflowError:
+                    raise NamedTensorError(f"{op}: an int too large for any float") from None
+            else:
+                V.fits(int(data), dtype if dtype is not None and dtype.kind in "iu"
+                       else _default_int(), op)
+        if isinstance(data, np.generic):
+            V.dtype(data.dtype, op, "data's dtype")
+        return be.asarray(data, dtype=dtype)
+    if be.is_array(data) and be.name == "jax":
+        V.dtype(data.dtype, op, "data's dtype")
+        return data if dtype is None else data.astype(dtype)
+    if not isinstance(data, np.ndarray) and be.name == "jax" and \
+            isinstance(data, (jax.Array, jax.core.Tracer)):
+        return be.asarray(data, dtype=dtype)  # a JAX array onto JAX (numpy: below)
+    V.nesting(data, op)
+    try:
+        host = np.asarray(data)
+    except (ValueError, TypeError, OverflowError, RecursionError) as e:
+        reason = str(e).split(";")[0].split(". ")[0]
+        raise NamedTensorError(f"{op}: cannot make an array from the data "
+                               f"({type(data).__name__}): {reason}") from None
+    except jax.errors.JAXTypeError:
+        raise TypeError(f"{op}: the data is traced (inside nt.jit, grad, vmap or scan); "
+                        f"the numpy backend needs concrete values") from None
+    if host.dtype.kind not in "biufc" and not isinstance(data, np.ndarray):
+        raise TypeError(f"{op}: cannot make an array of numbers from the data "
+                        f"({type(data).__name__}); its elements are not all bools, ints, "
+                        f"floats or complex numbers of one shape (None, strings, ragged "
+                        f"lists and integers beyond 64 bits are refused)")
+    V.dtype(host.dtype, op, "data's dtype")
+    want = dtype if dtype is not None else \
+        (np.dtype(jax.dtypes.canonicalize_dtype(host.dtype)) if be.name == "jax" else host.dtype)
+    if host.dtype.kind in "iu" and want.kind in "iub" and want != host.dtype and host.size:
+        if want.kind == "b":
+            pass  # an explicit bool cast is a comparison with 0
+        else:
+            for bound in (host.min(), host.max()):
+                V.fits(int(bound), want, op, "value of the data")
+    return be.asarray(host, dtype=dtype)
+
+
+def _default_int():
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
 
 
 def from_numpy(array, names, *, backend=None):
@@ -282,7 +404,7 @@ def from_numpy(array, names, *, backend=None):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"nt.from_numpy: expected an np.ndarray, got {type(array).__name__}; "
                         f"use nt.tensor for other data")
-    return tensor(array, names, backend=backend)
+    return make(array, names, None, None, backend, "nt.from_numpy")
 
 
 from . import _ops, _shape  # noqa: E402  (the methods above call into them)

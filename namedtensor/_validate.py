@@ -19,8 +19,9 @@ import numpy as np
 from ._errors import AxisNameError, AxisSizeError, DeviceMismatchError, NamedTensorError
 from ._names import fmt_sizes, parse_names
 
-__all__ = ["names", "name", "sizes", "allocation", "dtype", "device", "function", "key",
-           "integer", "real", "fits", "nesting", "devices_agree"]
+__all__ = ["names", "name", "sizes", "allocation", "dtype", "backend", "device", "function",
+           "key", "integer", "real", "fits", "nesting", "devices_agree", "default_float",
+           "accumulation_dtype"]
 
 MAX_BYTES = 2**63 - 1
 _MAX_DEPTH = 64  # NumPy's and XLA's limit on the number of axes
@@ -81,10 +82,11 @@ def real(value, op, arg):
     return value
 
 
-def sizes(value, op, arg="sizes", symbolic=False):
+def sizes(value, op, arg="sizes", symbolic=False, rest=False):
     """``(names, shape)`` from an ordered mapping ``{"batch": 32, "feat": 128}``.
 
-    Sizes are non-negative ints; with ``symbolic``, ``None`` is allowed too.
+    Sizes are non-negative ints; with ``symbolic``, ``None`` is allowed too, and with
+    ``rest``, ``-1`` (the caller checks there is at most one).
     """
     if not isinstance(value, Mapping):
         raise TypeError(f"{op}: {arg} must be an ordered mapping such as "
@@ -101,12 +103,11 @@ def sizes(value, op, arg="sizes", symbolic=False):
         if s is None and symbolic:
             shape.append(None)
             continue
-        if isinstance(s, (bool, np.bool_)) or not hasattr(s, "__index__") or hasattr(s, "shape") \
-                and np.ndim(s):
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
             raise TypeError(f"{op}: the size of axis {n!r} in {arg} must be an int"
                             f"{' or None' if symbolic else ''}, got {_type(s)}")
         s = operator.index(s)
-        if s < 0:
+        if s < 0 and not (rest and s == -1):
             raise AxisSizeError(f"{op}: the size of axis {n!r} in {arg} must be non-negative, "
                                 f"got {s}")
         shape.append(s)
@@ -152,8 +153,11 @@ def dtype(value, op, arg="dtype", allow_none=True):
     try:
         result = np.dtype(value)
     except (TypeError, ValueError, SyntaxError):
-        raise TypeError(f"{op}: unknown {arg} {value!r}; use a NumPy dtype name such as "
-                        f"'float32', 'int32' or 'bool'") from None
+        if isinstance(value, str):  # the right type, an unknown value
+            raise NamedTensorError(f"{op}: unknown {arg} {value!r}; use a NumPy dtype name "
+                                   f"such as 'float32', 'int32' or 'bool'") from None
+        raise TypeError(f"{op}: {arg} must be a dtype such as 'float32' or np.int32, got "
+                        f"{_type(value)}") from None
     if result.kind not in "biufc" and result.name not in ("bfloat16",) \
             and not result.name.startswith("float8") and not result.name.startswith("int4") \
             and not result.name.startswith("uint4"):
@@ -163,17 +167,30 @@ def dtype(value, op, arg="dtype", allow_none=True):
 
 
 def fits(value, dtype_, op, what="value"):
-    """A Python int ``value`` must be representable in the integer ``dtype_`` (no wrapping)."""
+    """A Python int ``value`` must be representable in the integer ``dtype_`` (no wrapping).
+    The message gives the range, not the value (it may come from the data)."""
     dtype_ = np.dtype(dtype_)
     if dtype_.kind in "iu":
         info = np.iinfo(dtype_)
         if not info.min <= value <= info.max:
-            raise NamedTensorError(f"{op}: the {what} {value} does not fit in {dtype_} "
-                                   f"([{info.min}, {info.max}]); it would wrap around. Cast the "
-                                   f"tensor first (t.astype(...)) or use a smaller value")
+            raise NamedTensorError(f"{op}: a {what} does not fit in {dtype_} (range "
+                                   f"[{info.min}, {info.max}]) and would wrap around; use a "
+                                   f"wider dtype or a value in range")
 
 
-# --- devices --------------------------------------------------------------------------
+# --- backends and devices --------------------------------------------------------------
+def backend(value, op):
+    """A backend name: ``"jax"`` or ``"numpy"`` (``None``: ``"jax"``)."""
+    from .backends import NAMES
+    if value is None:
+        return "jax"
+    if not isinstance(value, str):
+        raise TypeError(f"{op}: backend must be one of {list(NAMES)}, got {_type(value)}")
+    if value not in NAMES:
+        raise NamedTensorError(f"{op}: unknown backend {value!r}; choose one of {list(NAMES)}")
+    return value
+
+
 def device(value, op, backend="jax"):
     """A JAX device from ``"cpu"``, ``"gpu:1"`` or a ``jax.Device``; for the numpy backend,
     ``"cpu"`` (the host). Unknown platforms and indices out of range are refused."""

@@ -165,7 +165,8 @@ def test_reductions_without_identity_on_empty_axes(backend):
 
 def test_bad_sizes_and_dtypes(backend):
     _raises(nt.AxisSizeError, lambda: nt.zeros({"a": -1}, backend=backend), "nt.zeros", "-1")
-    _raises(nt.AxisSizeError, lambda: nt.zeros({"a": 1.5}, backend=backend), "'a'", "1.5")
+    _raises(TypeError, lambda: nt.zeros({"a": 1.5}, backend=backend), "nt.zeros", "'a'",
+            "must be an int", "float")
     _raises(TypeError, lambda: nt.zeros([2, 3], backend=backend), "mapping")
     _raises(nt.NamedTensorError, lambda: nt.zeros({"a": 2}, dtype="flaot32", backend=backend),
             "unknown dtype 'flaot32'")
