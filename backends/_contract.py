@@ -5,6 +5,8 @@ number of axes); ``path`` is opt_einsum's order (each step pops its operands and
 appends the result). Each pairwise step is laid out as a standard row-major
 ``(batch, M, K) @ (batch, K, N)`` product, the layout BLAS and XLA:CPU are fastest
 on; symbols one operand alone has and nobody needs later are summed out first.
+The frontend casts bool and small integer operands to their accumulation dtype
+before calling it (``matmul`` of bools is a logical or, of int8 it wraps).
 """
 
 import math
@@ -20,7 +22,10 @@ def _sum_out(xp, x, term, needed):
     drop = tuple(i for i, s in enumerate(term) if s not in needed)
     if not drop:
         return x, term
-    return xp.sum(x, axis=drop), "".join(s for s in term if s in needed)
+    # Keep 32/64-bit dtypes (NumPy would widen int32 to int64; JAX does not); narrower
+    # ones and bools get the library's own widening, so a lone sum never wraps.
+    dtype = None if x.dtype.kind == "b" or x.dtype.itemsize < 4 else x.dtype
+    return xp.sum(x, axis=drop, dtype=dtype), "".join(s for s in term if s in needed)
 
 
 def _pair(xp, t1, x, t2, y, needed):

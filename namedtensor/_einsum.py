@@ -1,24 +1,34 @@
 """Contraction by name: names -> opt_einsum symbols, cached plans, explain.
 
 A plan depends only on (spec, names, sizes, dtypes, optimize): it is computed
-once (path search included) and cached; the backend executes its order.
+once (path search and every check on the arguments included) and cached; the
+backend executes its order. A repeated eager call costs one cache lookup.
 """
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
+import jax
+import jax.numpy as jnp
+import numpy as np
 import opt_einsum
 
+from . import _validate as V
 from ._caches import cached
 from ._errors import AxisNameError, SpecError
 from ._names import broadcast, did_you_mean, fmt_sizes
-from ._ops import as_tensor, common_backend, data_on
-from ._spec import parse
+from ._ops import as_operand, common_backend, data_on
+from ._spec import letters_hint, parse
 from ._tensor import NamedTensor
 
 __all__ = ["einsum", "dot", "explain"]
 
 _STRATEGIES = ("auto", "auto-hq", "optimal", "dp", "greedy", "random-greedy",
                "random-greedy-128", "branch-all", "branch-2", "branch-1", "eager")
+_SCALARS = (bool, int, float, complex, np.generic)
+_ATTENTION = ("the classic case: attention weights with a key axis and values still named "
+              "'seq' instead of it; the key axis is summed over the weights alone and the "
+              "values come back unchanged")
 
 
 def symbols(names):
@@ -32,6 +42,53 @@ class Plan(NamedTuple):
     output: tuple  # output names
     info: object  # opt_einsum.PathInfo (for explain)
     names: dict  # symbol -> name
+    cast: tuple  # per operand, the dtype to cast to first (None: none); () when no cast
+
+
+# --- checks, run once per plan (cache miss) ---------------------------------------
+def _check_optimize(optimize, n, op):
+    """``optimize``: a strategy name, a bool, an opt_einsum PathOptimizer or a path."""
+    if isinstance(optimize, (bool, opt_einsum.paths.PathOptimizer)):
+        return
+    if isinstance(optimize, str):
+        if optimize not in _STRATEGIES:
+            raise SpecError(f"{op}: unknown optimize={optimize!r}; choose one of "
+                            f"{list(_STRATEGIES)}, a bool, or an explicit path")
+        return
+    if not isinstance(optimize, (list, tuple)):
+        raise TypeError(f"{op}: optimize must be a strategy name such as 'auto', a bool, or "
+                        f"an explicit path such as [(0, 1), (0, 1)], got "
+                        f"{type(optimize).__name__}")
+    _check_path(optimize, n, op)
+
+
+def _check_path(path, n, op):
+    """An explicit path contracts all ``n`` operands into one: each step names distinct
+    operands among those left (a step removes them and appends its result)."""
+    shown = [tuple(s) if isinstance(s, (list, tuple)) else s for s in path]
+
+    def bad(why):
+        return SpecError(f"{op}: explicit path optimize={shown} for {n} operand(s): {why}; "
+                         f"each step is a tuple of indices into the operands left at that "
+                         f"step (it removes them and appends its result), e.g. "
+                         f"{[(0, 1)] * max(n - 1, 1) if n > 1 else [(0,)]}")
+    if not path:
+        raise bad("the path is empty")
+    left = n
+    for k, step in enumerate(path):
+        if not isinstance(step, (list, tuple)) or not step:
+            raise bad(f"step {k} ({step!r}) is not a non-empty tuple of operand indices")
+        for i in step:
+            if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+                raise bad(f"step {k} has the index {i!r}, which is not an int")
+            if not 0 <= i < left:
+                raise bad(f"step {k} refers to operand {i}, but {left} operand(s) are left "
+                          f"at that step (indices 0 to {left - 1})")
+        if len(set(step)) != len(step):
+            raise bad(f"step {k} {tuple(step)} repeats an operand")
+        left -= len(step) - 1
+    if left != 1:
+        raise bad(f"it leaves {left} operands uncontracted")
 
 
 def _check_operands(spec, parsed, names, shapes, op):
@@ -44,31 +101,82 @@ def _check_operands(spec, parsed, names, shapes, op):
         if set(want) != set(have):
             missing = [n for n in want if n not in have]
             extra = [n for n in have if n not in want]
-            hint = "".join(did_you_mean(m, extra) for m in missing[:1])
+            hint = letters_hint(spec, {n for ns in names for n in ns}) \
+                or "".join(did_you_mean(m, extra) for m in missing[:1])
             raise SpecError(
                 f"{op}: operand {i} is {fmt_sizes(have, shape)} but spec {spec!r} says "
                 f"{list(want) or '(0-d)'}: the tensor lacks {missing} and has extra {extra}"
                 f"{hint}")
 
 
+def _full_form(names, output):
+    return ", ".join(" ".join(ns) for ns in names) + " -> " + " ".join(output)
+
+
+def _lone(names):
+    """``{name: operand}`` for names that exactly one operand has, when two or more
+    operands have axes (a 0-d operand shares nothing; one operand is a plain sum)."""
+    if sum(1 for ns in names if ns) < 2:
+        return {}
+    count, where = {}, {}
+    for i, ns in enumerate(names):
+        for n in ns:
+            count[n] = count.get(n, 0) + 1
+            where[n] = i
+    return {n: where[n] for n, c in count.items() if c == 1}
+
+
+def _check_short_form(spec, output, names, shapes, op):
+    """The short form contracts only shared names: a lone name must be in the output."""
+    for n, i in _lone(names).items():
+        if n not in output:
+            raise SpecError(
+                f"{op}: in the short form {spec!r}, {n!r} is only in operand {i} "
+                f"{fmt_sizes(names[i], shapes[i])} and not in the output; the short form "
+                f"contracts names that operands share, and summing {n!r} over one operand "
+                f"alone is rarely meant ({_ATTENTION}). Say what you mean: sum it first "
+                f"(t.sum({n!r})), write the full form {_full_form(names, output)!r}, or "
+                f"rename the other operand's axis so the names match (t.rename(...), "
+                f"k.prime('seq'))")
+
+
+def _accumulation(dtypes):
+    """Bool and small integer contractions accumulate in the dtype ``sum`` returns on JAX
+    (int32; int64 with x64): the per-operand casts, or ``()`` when nothing is cast."""
+    if any(np.dtype(d).kind not in "biu" for d in dtypes):
+        return ()  # a float, complex, bfloat16... operand: normal promotion, nothing to do
+    result = np.result_type(*dtypes)
+    target = V.accumulation_dtype(result)
+    if target == result:
+        return ()
+    return tuple(None if np.dtype(d) == target else target for d in dtypes)
+
+
 @cached(1024)
 def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
-    """The cached contraction recipe for operands with these names and shapes."""
+    """The cached contraction recipe for operands with these names and shapes.
+
+    Every check of the arguments happens here, once per key: a repeated call with
+    the same (spec, names, sizes, dtypes, optimize) is one cache hit.
+    """
     parsed = parse(spec, op)
+    if not names:
+        raise SpecError(f"{op}: needs at least one tensor")
+    _check_optimize(optimize, len(names), op)
     _check_operands(spec, parsed, names, shapes, op)
     broadcast(tuple(zip(names, shapes)), op)  # equal names must have equal sizes
     every = tuple(dict.fromkeys(n for ns in names for n in ns))
     for n in parsed.output:
         if n not in every:
+            operands = ', '.join(fmt_sizes(ns, s) for ns, s in zip(names, shapes))
             raise SpecError(f"{op}: output name {n!r} of spec {spec!r} is in no operand; "
-                            f"operands are {', '.join(fmt_sizes(ns, s) for ns, s in zip(names, shapes))}"
-                            f"{did_you_mean(n, every)}")
+                            f"operands are {operands}"
+                            f"{letters_hint(spec, every) or did_you_mean(n, every)}")
+    if parsed.inputs is None:
+        _check_short_form(spec, parsed.output, names, shapes, op)
     to_symbol = symbols(every)
     subscripts = ",".join("".join(to_symbol[n] for n in ns) for ns in names)
     subscripts += "->" + "".join(to_symbol[n] for n in parsed.output)
-    if isinstance(optimize, str) and optimize not in _STRATEGIES:
-        raise SpecError(f"{op}: unknown optimize={optimize!r}; choose one of "
-                        f"{list(_STRATEGIES)}, a bool, or an explicit path")
     try:
         path, info = opt_einsum.contract_path(
             subscripts, *shapes, shapes=True,
@@ -76,85 +184,220 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
     except (ValueError, TypeError, KeyError) as e:
         raise SpecError(f"{op}: opt_einsum could not plan spec {spec!r} with "
                         f"optimize={optimize!r}: {e}") from None
-    return Plan(subscripts, tuple(map(tuple, path)), parsed.output, info,
-                {s: n for n, s in to_symbol.items()})
+    return Plan(subscripts, tuple(tuple(int(i) for i in step) for step in path),
+                parsed.output, info, {s: n for n, s in to_symbol.items()},
+                _accumulation(dtypes))
 
 
-def _prepare(spec, tensors, optimize, op):
-    tensors = [t if type(t) is NamedTensor else as_tensor(t, op) for t in tensors]
-    if not tensors:
+@cached(1024)
+def _dot_spec(names, shapes, over, op):
+    """The short-form spec of ``nt.dot(over=...)``, after checking ``over``."""
+    if not names:
         raise SpecError(f"{op}: needs at least one tensor")
-    return tensors, plan(*_key(spec, tensors, optimize), op)
+    for n in over:
+        V.name(n, op, "over")
+    if len(set(over)) != len(over):
+        raise AxisNameError(f"{op}: over={list(over)} repeats a name")
+    every = tuple(dict.fromkeys(n for ns in names for n in ns))
+    for n in over:
+        if n not in every:
+            operands = ', '.join(fmt_sizes(ns, s) for ns, s in zip(names, shapes)) or "none"
+            raise AxisNameError(f"{op}: cannot sum over {n!r}: no operand has it; operands "
+                                f"are {operands}{did_you_mean(n, every)}")
+    lone = _lone(names)
+    keep = tuple(n for n in every if n not in over)
+    for n in over:
+        if n in lone:
+            i = lone[n]
+            raise SpecError(
+                f"{op}: over={list(over)} includes {n!r}, which only operand {i} "
+                f"{fmt_sizes(names[i], shapes[i])} has; nt.dot contracts names that operands "
+                f"share, and summing {n!r} over one operand alone is rarely meant "
+                f"({_ATTENTION}). Rename the other operand's axis to {n!r} (t.rename(...), "
+                f"k.prime('seq')), sum it first (t.sum({n!r})), or write the full form "
+                f"nt.einsum({_full_form(names, keep)!r}, ...)")
+    return "-> " + " ".join(keep)
 
 
-def _key(spec, tensors, optimize):
-    """The cache key (spec, names, sizes, dtypes, optimize); lists become tuples."""
-    if isinstance(optimize, list):
-        optimize = tuple(map(tuple, optimize))
-    return (spec, tuple(t._names for t in tensors), tuple(t._data.shape for t in tensors),
-            tuple(t._data.dtype for t in tensors), optimize)
+def _over(over, op):
+    """``over`` as a tuple: one name, or a sequence (or set: order is irrelevant) of names."""
+    if isinstance(over, str):
+        return (over,)
+    if isinstance(over, Mapping) or hasattr(over, "shape") or not hasattr(over, "__iter__"):
+        raise TypeError(f"{op}: over must be a name or a sequence of names such as "
+                        f"['seq', 'd'], got {type(over).__name__}")
+    over = tuple(over)
+    for n in over:
+        if not isinstance(n, str):
+            raise TypeError(f"{op}: over must be a name or a sequence of names, got an "
+                            f"entry of type {type(n).__name__}")
+    return over
 
 
-def _run(tensors, p):
+# --- operands and the cached lookup -------------------------------------------------
+def _operands(args, op, spec=""):
+    """``args`` as NamedTensors. Scalars become 0-d tensors on the named operands'
+    backend, typed as JAX types a Python scalar (weakly); anything else that is not a
+    tensor is a ``TypeError`` naming the operand (after a wrong ``spec`` type, which
+    explains ``nt.einsum(x, "a b -> a")``)."""
+    for a in args:
+        if type(a) is not NamedTensor:
+            break
+    else:
+        return args
+    if not isinstance(spec, str):
+        parse(spec, op)
+    tensors, scalars = [], []
+    for i, a in enumerate(args):
+        if isinstance(a, NamedTensor):
+            tensors.append(a)
+        elif isinstance(a, _SCALARS):
+            tensors.append(None)
+            scalars.append(i)
+        elif hasattr(a, "shape") and hasattr(a, "dtype"):
+            tensors.append(as_operand(a, op))  # a 0-d array, or the "wrap it" TypeError
+        else:
+            raise TypeError(f"{op}: operand {i} is a {type(a).__name__}; expected a "
+                            f"NamedTensor or a scalar (wrap lists and arrays with "
+                            f"nt.tensor(x, names))")
+    named = [t for t in tensors if t is not None]
+    backend = common_backend(named)
+    for i in scalars:
+        x = args[i]
+        dtype = None
+        if not isinstance(x, np.generic):  # Python scalars are weakly typed, as in JAX
+            dtype = V.accumulation_dtype(_weak_dtype(x, [t._data.dtype for t in named]))
+            if dtype.kind in "iu":
+                V.fits(x, dtype, op, f"scalar (operand {i})")
+        tensors[i] = NamedTensor._new(backend.asarray(x, dtype=dtype), (), backend)
+    return tensors
+
+
+def _weak_dtype(x, dtypes):
+    """The dtype of a Python scalar ``x`` among operands of ``dtypes``, weakly typed as in
+    JAX: the operands' own promoted dtype unless ``x`` is of a higher kind (a float among
+    integers), then JAX's default of that kind (float32; float64 with x64)."""
+    canonical = [jax.dtypes.canonicalize_dtype(d) for d in dtypes]
+    joined = np.dtype(jnp.result_type(*canonical, x))
+    if dtypes and joined == jnp.result_type(*canonical):
+        return np.result_type(*dtypes)
+    return joined
+
+
+def _hashable(optimize):
+    """A list path (or steps) as tuples, so that it can key the plan cache."""
+    if isinstance(optimize, (list, tuple)):
+        return tuple(tuple(s) if isinstance(s, (list, tuple)) else s for s in optimize)
+    return optimize
+
+
+def _lookup(fn, spec, tensors, optimize, op, over=None):
+    """``fn(spec, names, shapes, dtypes, optimize, op)``: a cached plan or explanation."""
+    names = tuple(t._names for t in tensors)
+    shapes = tuple(t._data.shape for t in tensors)
+    if type(optimize) is not str:
+        optimize = _hashable(optimize)
+    try:
+        if over is not None:
+            spec = _dot_spec(names, shapes, over, op)
+        return fn(spec, names, shapes, tuple(t._data.dtype for t in tensors), optimize, op)
+    except TypeError:  # unhashable spec or optimize: a TypeError or SpecError naming it
+        if over is None:
+            parse(spec, op)
+        _check_optimize(optimize, len(tensors), op)
+        raise
+
+
+def _run(tensors, p, op):
     backend = common_backend(tensors)
     arrays = [data_on(t, backend) for t in tensors]
-    return NamedTensor._new(backend.einsum(p.subscripts, p.path, *arrays), p.output, backend)
+    if p.cast:
+        arrays = [a if c is None else backend.xp.astype(a, c) for a, c in zip(arrays, p.cast)]
+    try:
+        out = backend.einsum(p.subscripts, p.path, *arrays)
+    except ValueError:  # JAX refuses operands committed to different devices
+        V.devices_agree(tensors, op)
+        raise
+    return NamedTensor._new(out, p.output, backend)
 
 
+# --- the public functions ---------------------------------------------------------
 def einsum(spec, *tensors, optimize="auto"):
     """Contract tensors by axis name.
 
     ``spec`` is ``"names_1, names_2, ... -> out"``: operand ``i``'s names must
     equal ``tensors[i].names`` as a set (the tensors' own order is used; the
     spec checks, it does not reorder). Names in ``out`` are kept (and batched
-    when several operands have them); every other name is summed. ``"-> out"``
-    gives only the output; an empty entry stands for a 0-d operand.
+    when several operands have them); every other name is summed. An empty
+    entry stands for a 0-d operand.
 
-    The contraction order comes from opt_einsum and is cached per (spec,
-    names, sizes, dtypes, optimize), so a repeated call does no path search.
+    The short form ``"-> out"`` gives only the output and contracts only names
+    that operands share: with two or more operands, a name that one operand alone
+    has must be in ``out`` (sum it first, or use the full form, to sum it).
+
+    Bool and small integer operands accumulate in the dtype ``sum`` returns
+    (int32; int64 with x64). The contraction order comes from opt_einsum and is
+    cached per (spec, names, sizes, dtypes, optimize), so a repeated call does no
+    path search.
 
     >>> import namedtensor as nt
     >>> x = nt.ones({"batch": 2, "seq": 3, "d": 4})
     >>> w = nt.ones({"d": 4, "h": 5})
     >>> nt.einsum("batch seq d, d h -> batch seq h", x, w).sizes
     {'batch': 2, 'seq': 3, 'h': 5}
-    >>> nt.einsum("-> h", x, w).tolist()
+    >>> nt.einsum("-> batch seq h", x, w).sizes    # short form: just the output
+    {'batch': 2, 'seq': 3, 'h': 5}
+    >>> nt.einsum("batch seq d, d h -> h", x, w).tolist()   # lone names summed: full form
     [24.0, 24.0, 24.0, 24.0, 24.0]
 
     Args:
         spec: the spec string.
         *tensors: NamedTensors (0-d tensors and scalars allowed).
         optimize: opt_einsum's strategy (``"auto"``, ``"greedy"``, ``"optimal"``,
-            ``"dp"``, ...) or an explicit path.
+            ``"dp"``, ...), a bool, or an explicit path such as ``[(0, 1), (0, 1)]``.
 
     Returns:
         A NamedTensor with axes in the order of ``out``.
+
+    Raises:
+        TypeError: ``spec`` is not a str, ``optimize`` has a wrong type, or an
+            operand is not a tensor or a scalar.
+        SpecError: a malformed spec, one that does not match the operands, or a
+            bad explicit path.
+        AxisSizeError: a name has different sizes in two operands.
+        DeviceMismatchError: operands are committed to different devices.
     """
-    return _run(*_prepare(spec, tensors, optimize, "nt.einsum"))
+    op = "nt.einsum"
+    tensors = _operands(tensors, op, spec)
+    return _run(tensors, _lookup(plan, spec, tensors, optimize, op), op)
 
 
 def dot(*tensors, over, optimize="auto"):
     """Sum over the names in ``over``; keep every other name (shared ones are batched).
 
-    Output order: first appearance across the operands.
+    With two or more operands, every name in ``over`` must be in at least two of
+    them (a lone name is a ``SpecError``: sum it first with ``t.sum(name)``); with
+    one operand ``dot`` is a plain sum. Output order: first appearance across the
+    operands.
 
     >>> import namedtensor as nt
     >>> a = nt.tensor([[1.0, 2.0], [3.0, 4.0]], "i k")
     >>> b = nt.tensor([1.0, 1.0], "k")
     >>> nt.dot(a, b, over="k").tolist()
     [3.0, 7.0]
+
+    Args:
+        *tensors: NamedTensors (0-d tensors and scalars allowed).
+        over: a name, or a sequence (or set) of names.
+        optimize: as in :func:`einsum`.
+
+    Returns:
+        A NamedTensor with every name not in ``over``, in order of first appearance.
     """
     op = "nt.dot"
-    tensors = [as_tensor(t, op) for t in tensors]
-    over = (over,) if isinstance(over, str) else tuple(over)
-    every = tuple(dict.fromkeys(n for t in tensors for n in t._names))
-    for n in over:
-        if n not in every:
-            raise AxisNameError(f"{op}: cannot sum over {n!r}: no operand has it; operands "
-                                f"are {', '.join(str(t) .splitlines()[0] for t in tensors)}"
-                                f"{did_you_mean(n, every)}")
-    spec = "-> " + " ".join(n for n in every if n not in over)
-    return _run(*_prepare(spec, tensors, optimize, op))
+    over = _over(over, op)
+    tensors = _operands(tensors, op)
+    return _run(tensors, _lookup(plan, None, tensors, optimize, op, over), op)
 
 
 class Explanation(NamedTuple):
@@ -180,6 +423,8 @@ class Explanation(NamedTuple):
 def explain(spec, *tensors, optimize="auto"):
     """Report the contraction order (in axis names), FLOP counts and largest intermediate.
 
+    It checks its arguments exactly as :func:`einsum` does.
+
     >>> import namedtensor as nt
     >>> a, b, c = nt.ones({"i": 8, "j": 512}), nt.ones({"j": 512, "k": 512}), nt.ones({"k": 512, "l": 8})
     >>> print(nt.explain("i j, j k, k l -> i l", a, b, c))  # doctest: +NORMALIZE_WHITESPACE
@@ -190,12 +435,13 @@ def explain(spec, *tensors, optimize="auto"):
     optimized FLOPs: 4.26e+06  (11.8x fewer)
     largest intermediate: (k i) with 4096 elements
     """
-    return _explanation(*_key(spec, [as_tensor(t, "nt.explain") for t in tensors], optimize))
+    op = "nt.explain"
+    return _lookup(_explanation, spec, _operands(tensors, op, spec), optimize, op)
 
 
 @cached(256)
-def _explanation(spec, names, shapes, dtypes, optimize):
-    p = plan(spec, names, shapes, dtypes, optimize, "nt.explain")
+def _explanation(spec, names, shapes, dtypes, optimize, op):
+    p = plan(spec, names, shapes, dtypes, optimize, op)
     name = p.names.get
     steps, largest = [], ((), 0)
     for step in p.info.contraction_list:

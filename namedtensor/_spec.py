@@ -18,6 +18,29 @@ class Spec(NamedTuple):
     output: tuple
 
 
+def letters_hint(spec, names=None):
+    """For a NumPy-style spec (``"bse,eh->bsh"``): a hint that names are space-separated
+    words, with the spec rewritten that way; ``""`` for anything else.
+
+    ``names``: the operands' axis names, when known; every letter must be one of them.
+    """
+    left, arrow, right = spec.partition("->")
+    entries = left.split(",") if left.strip() else []
+    words = [e.split() for e in entries + [right]]
+    if not arrow or any(len(w) > 1 for w in words):
+        return ""
+    flat = [w[0] for w in words if w]
+    if not any(len(w) > 1 for w in flat) or not all(w.isascii() and w.isalpha() for w in flat):
+        return ""
+    known = set(names) if names is not None else {c for w in words[:-1] for c in "".join(w)}
+    if not {c for w in flat for c in w} <= known:
+        return ""
+    spaced = ", ".join(" ".join(w[0]) if w else "" for w in words[:-1])
+    spaced = (spaced + " -> " if entries else "-> ") + (" ".join(words[-1][0]) if words[-1] else "")
+    return (f"; names are space-separated words, not single letters as in np.einsum: "
+            f"did you mean {spaced.strip()!r}?")
+
+
 def _entry(text, where, spec, op):
     names = tuple(text.split())
     problem = name_problem(names)
@@ -30,12 +53,22 @@ def _entry(text, where, spec, op):
     return names
 
 
-@cached(1024)
 def parse(spec, op="nt.einsum"):
-    """Parse ``spec`` once; later calls with the same string are a cache hit."""
+    """Parse ``spec`` once; later calls with the same string are a cache hit.
+
+    A spec that is not a ``str`` is a ``TypeError`` naming ``op``; a malformed one a
+    :class:`SpecError`.
+    """
     if not isinstance(spec, str):
-        raise SpecError(f"{op}: spec must be a string such as 'a b, b c -> a c', "
-                        f"got {type(spec).__name__}")
+        first = (" (the spec comes first: nt.einsum('a b, b c -> a c', x, y))"
+                 if hasattr(type(spec), "names") else "")
+        raise TypeError(f"{op}: spec must be a str such as 'a b, b c -> a c', got "
+                        f"{type(spec).__name__}{first}")
+    return _parse(spec, op)
+
+
+@cached(1024)
+def _parse(spec, op):
     if spec.count("->") != 1:
         raise SpecError(f"{op}: spec {spec!r} must contain exactly one '->' "
                         f"(found {spec.count('->')})")
@@ -49,5 +82,5 @@ def parse(spec, op="nt.einsum"):
     for n in output:
         if n not in seen:
             raise SpecError(f"{op}: output name {n!r} of spec {spec!r} is in no operand"
-                            f"{did_you_mean(n, seen)}")
+                            f"{letters_hint(spec) or did_you_mean(n, seen)}")
     return Spec(inputs, output)
