@@ -17,14 +17,18 @@ without arguments.
 """
 
 import functools
+import numbers
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
+from namedtensor import _validate
 from namedtensor._errors import AxisNameError, NamedTensorError
 from namedtensor._names import fmt_sizes
 from namedtensor._tensor import NamedTensor
-from namedtensor._transforms import realign
+from namedtensor._transforms import (DECORATE, _check_value, _check_values, _describe, _flatten,
+                                     _pair, realign)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "check_grads"]
 
@@ -34,30 +38,102 @@ def _is_named(x):
 
 
 def _scalar_output(out, op):
+    """The 0-d float that ``f`` returned, as JAX differentiates it."""
     if isinstance(out, NamedTensor):
         if out.names:
             raise AxisNameError(
                 f"{op}: f must return a 0-d tensor or a scalar, but it returned a tensor with "
                 f"axes {fmt_sizes(out.names, out.shape)}; reduce them first, e.g. "
                 f"out.sum() or out.mean({list(out.names)!r})")
-        return out.data
-    if np.ndim(out) != 0:
-        raise NamedTensorError(f"{op}: f must return a 0-d tensor or a scalar, got a "
-                               f"{type(out).__name__} of shape {np.shape(out)}")
-    return out
+        data = out.data
+    elif isinstance(out, (jax.Array, np.ndarray, np.generic, numbers.Number)):
+        if np.ndim(out) != 0:
+            raise NamedTensorError(f"{op}: f must return a 0-d tensor or a scalar, got a "
+                                   f"{type(out).__name__} of shape {np.shape(out)}")
+        data = out
+    else:
+        hint = "; to return more, pass has_aux=True and return (value, aux)" \
+            if isinstance(out, (tuple, list, dict)) else ""
+        raise TypeError(f"{op}: f must return a 0-d tensor or a scalar, got {_describe(out)}{hint}")
+    dtype = data.dtype if hasattr(data, "dtype") else jnp.result_type(data)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise TypeError(f"{op}: f must return a real floating-point value to be differentiated, "
+                        f"got dtype {np.dtype(dtype)}; compute it in float (x.astype('float32'))")
+    return data
 
 
-def _check_inexact(args, argnums, op):
-    for i in (argnums,) if isinstance(argnums, int) else argnums:
-        for leaf in jax.tree_util.tree_leaves(args[i], is_leaf=_is_named):
-            dtype = np.result_type(leaf.dtype if hasattr(leaf, "dtype") else type(leaf))
-            if not np.issubdtype(dtype, np.inexact):
+def _check_inexact(args, argnums, op, named_only=False):
+    """The differentiated arguments hold float values (with ``named_only``, only their
+    NamedTensors must: JAX gives other integer leaves a ``float0`` tangent)."""
+    for i in argnums:
+        for leaf in _flatten(args[i])[0]:
+            _check_value(leaf, op, f"argument {i}")
+            if named_only and not _is_named(leaf):
+                continue
+            dtype = _dtype(leaf)
+            if not jnp.issubdtype(dtype, jnp.inexact):
                 what = fmt_sizes(leaf.names, leaf.shape) if _is_named(leaf) else type(leaf).__name__
                 raise TypeError(f"{op}: argument {i} {what} has dtype {dtype}; gradients need "
-                                f"float inputs (use t.astype('float32'))")
+                                f"float inputs (use t.astype('float32'), or close over it)")
 
 
-def value_and_grad(f=None, argnums=0, has_aux=False):
+def _options(argnums, has_aux, op):
+    """``argnums`` as given (int or tuple) and as a tuple; validated once, at creation."""
+    if isinstance(argnums, (tuple, list)):
+        nums = tuple(_validate.integer(i, op, "argnums") for i in argnums)
+        if not nums:
+            raise NamedTensorError(f"{op}: argnums must name at least one argument, got ()")
+        if len(set(nums)) != len(nums):
+            raise NamedTensorError(f"{op}: argnums {nums} repeats an argument; each argument "
+                                   f"can be differentiated once")
+        argnums = nums
+    else:
+        argnums = _validate.integer(argnums, op, "argnums (an int or a tuple of ints)")
+        nums = (argnums,)
+    if not isinstance(has_aux, (bool, np.bool_)):
+        raise TypeError(f"{op}: has_aux must be a bool, got {_describe(has_aux)}")
+    return argnums, nums, bool(has_aux)
+
+
+def _argnums_fit(nums, nargs, op):
+    """``argnums`` against the positional arguments of this call (slow path: the error)."""
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise NamedTensorError(
+                f"{op}: argnums refers to argument {i}, but f was called with {nargs} "
+                f"positional argument{'s' * (nargs != 1)} (arguments passed by keyword are not "
+                f"differentiated)")
+    if len({i % nargs for i in nums}) != len(nums):
+        raise NamedTensorError(f"{op}: argnums {nums} name the same argument twice for a call "
+                               f"with {nargs} positional arguments")
+
+
+def _value_and_grad(f, argnums, has_aux, op):
+    """value_and_grad's wrapper, with ``op`` (``grad`` or ``value_and_grad``) in its messages."""
+    _validate.function(f, op)
+    argnums, nums, has_aux = _options(argnums, has_aux, op)
+    low, high, negative = min(nums), max(nums), min(nums) < 0
+
+    def split(*args, **kwargs):
+        out = f(*args, **kwargs)
+        value, aux = _pair(out, op, "(value, aux) with has_aux=True") if has_aux else (out, None)
+        return _scalar_output(value, op), (value, aux)
+
+    inner = jax.value_and_grad(split, argnums=argnums, has_aux=True)
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        nargs = len(args)
+        if high >= nargs or low < -nargs or negative:
+            _argnums_fit(nums, nargs, op)
+        _check_inexact(args, nums, op)
+        (_, (value, aux)), grads = inner(*args, **kwargs)
+        return ((value, aux) if has_aux else value), grads
+
+    return wrapped
+
+
+def value_and_grad(f=DECORATE, argnums=0, has_aux=False):
     """``f``'s value (as ``f`` returned it) and its gradient; gradients keep their primal's names.
 
     >>> import namedtensor as nt
@@ -68,27 +144,13 @@ def value_and_grad(f=None, argnums=0, has_aux=False):
 
     Usable as ``@value_and_grad`` or ``@value_and_grad(argnums=1, has_aux=True)``.
     """
-    if f is None:
+    if f is DECORATE:
+        _options(argnums, has_aux, "value_and_grad")
         return functools.partial(value_and_grad, argnums=argnums, has_aux=has_aux)
-    op = "value_and_grad"
-
-    def split(*args, **kwargs):
-        out = f(*args, **kwargs)
-        value, aux = out if has_aux else (out, None)
-        return _scalar_output(value, op), (value, aux)
-
-    inner = jax.value_and_grad(split, argnums=argnums, has_aux=True)
-
-    @functools.wraps(f)
-    def wrapped(*args, **kwargs):
-        _check_inexact(args, argnums, op)
-        (_, (value, aux)), grads = inner(*args, **kwargs)
-        return ((value, aux) if has_aux else value), grads
-
-    return wrapped
+    return _value_and_grad(f, argnums, has_aux, "value_and_grad")
 
 
-def grad(f=None, argnums=0, has_aux=False):
+def grad(f=DECORATE, argnums=0, has_aux=False):
     """The gradient of a function returning a 0-d tensor (or scalar).
 
     Python control flow on values works (eager tracing, as in ``jax.grad``): branch on a
@@ -108,9 +170,10 @@ def grad(f=None, argnums=0, has_aux=False):
         argnums: which positional argument(s) to differentiate.
         has_aux: ``f`` returns ``(value, aux)``; then ``(grads, aux)`` is returned.
     """
-    if f is None:
+    if f is DECORATE:
+        _options(argnums, has_aux, "grad")
         return functools.partial(grad, argnums=argnums, has_aux=has_aux)
-    both = value_and_grad(f, argnums=argnums, has_aux=has_aux)
+    both = _value_and_grad(f, argnums, has_aux, "grad")
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -118,6 +181,43 @@ def grad(f=None, argnums=0, has_aux=False):
         return (grads, value[1]) if has_aux else grads
 
     return wrapped
+
+
+def _dtype(x):
+    """The dtype JAX gives ``x`` (a Python float is float32 without x64)."""
+    return np.dtype(x.dtype) if hasattr(x, "dtype") else jnp.result_type(x)
+
+
+def _tangent_dtypes(reference, value, op, where, same_int_ok):
+    """Each tangent (cotangent) has its primal's (output's) dtype: JAX's rule, checked here so
+    that a mismatch names the leaf instead of surfacing as JAX's error. An integer or bool
+    primal takes a ``float0`` tangent (``same_int_ok``: or one of its own dtype, as ``vjp``
+    accepts)."""
+    for i, (r, v) in enumerate(zip(_flatten(reference)[0], _flatten(value)[0])):
+        want, got = _dtype(r), _dtype(v)
+        hint = "; convert it with t.astype(...)"
+        if jnp.issubdtype(want, jnp.inexact):
+            ok = got == want
+        else:
+            ok = got == jax.dtypes.float0 or (same_int_ok and got == want)
+            want = f"float0 (jax.dtypes.float0){' or ' + str(want) if same_int_ok else ''}"
+            hint = f", as {r.dtype if hasattr(r, 'dtype') else 'an integer'} values have no " \
+                   f"derivative"
+        if not ok:
+            what = fmt_sizes(v.names, v.shape) if _is_named(v) else f"of shape {np.shape(v)}"
+            raise TypeError(f"{op}: {where} leaf {i} {what} has dtype {got}, but must have "
+                            f"dtype {want} to match {'its primal' if op == 'jvp' else 'the output'}"
+                            f"{hint}")
+
+
+def _arguments(value, op, what):
+    """A tuple (or list) of arguments, not one tensor: ``jvp(f, (x,), (t,))``."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}: {what} must be a tuple of f's arguments, got {_describe(value)}; "
+                        f"write (x,) for a single argument")
+    value = tuple(value)
+    _check_values(_flatten(value)[0], op, what)
+    return value
 
 
 def vjp(f, *primals):
@@ -130,10 +230,14 @@ def vjp(f, *primals):
     >>> g.names, float(g.sum())
     (('a', 'b'), 12.0)
     """
+    _validate.function(f, "vjp")
+    _check_inexact(primals, range(len(primals)), "vjp", named_only=True)
     out, inner = jax.vjp(f, *primals)
 
     def vjp_fn(cotangent):
-        return inner(realign(out, cotangent, "vjp", "cotangent", check_dtype=False))
+        cotangent = realign(out, cotangent, "vjp", "cotangent", check_dtype=False)
+        _tangent_dtypes(out, cotangent, "vjp", "cotangent", same_int_ok=True)
+        return inner(cotangent)
 
     return out, vjp_fn
 
@@ -147,8 +251,13 @@ def jvp(f, primals, tangents):
     >>> float(out), float(tangent)
     (3.0, 6.0)
     """
-    primals, tangents = tuple(primals), tuple(tangents)
-    return jax.jvp(f, primals, realign(primals, tangents, "jvp", "tangents", check_dtype=False))
+    _validate.function(f, "jvp")
+    primals = _arguments(primals, "jvp", "primals")
+    _check_inexact(primals, range(len(primals)), "jvp", named_only=True)
+    tangents = realign(primals, _arguments(tangents, "jvp", "tangents"), "jvp", "tangent",
+                       check_dtype=False)
+    _tangent_dtypes(primals, tangents, "jvp", "tangent", same_int_ok=False)
+    return jax.jvp(f, primals, tangents)
 
 
 def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, eps=None):
@@ -163,4 +272,23 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
     ...             atol=1e-2, rtol=1e-2)
     """
     from jax.test_util import check_grads as jax_check_grads
-    jax_check_grads(f, tuple(args), order, modes=modes, atol=atol, rtol=rtol, eps=eps)
+    op = "check_grads"
+    _validate.function(f, op)
+    args = _arguments(args, op, "args")
+    _check_inexact(args, range(len(args)), op)
+    order = _validate.integer(order, op, "order", low=1)
+    modes = (modes,) if isinstance(modes, str) else modes
+    if not isinstance(modes, (tuple, list)) or not all(isinstance(m, str) for m in modes):
+        raise TypeError(f"{op}: modes must be 'fwd', 'rev' or a sequence of them, got "
+                        f"{_describe(modes)}")
+    unknown = [m for m in modes if m not in ("fwd", "rev")]
+    if unknown or not modes:
+        raise NamedTensorError(f"{op}: modes must be a non-empty sequence of 'fwd' and 'rev', "
+                               f"got {tuple(modes)}")
+    for name, tol in (("atol", atol), ("rtol", rtol), ("eps", eps)):
+        if tol is not None and not (_validate.real(tol, op, name) > 0 if name == "eps"
+                                    else _validate.real(tol, op, name) >= 0):
+            raise NamedTensorError(f"{op}: {name} must be "
+                                   f"{'positive' if name == 'eps' else 'non-negative'} (or None "
+                                   f"for JAX's default), got {tol}")
+    jax_check_grads(f, args, order, modes=tuple(modes), atol=atol, rtol=rtol, eps=eps)

@@ -7,17 +7,18 @@ wrappers move between named tensors and positional leaves themselves.
 """
 
 import functools
-import operator
+import inspect
+import numbers
 import statistics
 import time
-from collections.abc import Mapping
 from typing import NamedTuple
 
 import jax
 import numpy as np
 
+from . import _validate
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
-from ._names import fmt_sizes, parse_names
+from ._names import fmt_sizes
 from ._tensor import NamedTensor
 from .backends import get_backend
 
@@ -39,28 +40,172 @@ def _wrap(data, names):
     return NamedTensor._new(data, names, _jax_backend())
 
 
+def _describe(value):
+    """A value's kind for a message, never its contents: ``a NamedTensor (a=2)``,
+    ``a tuple of 3 elements``, ``a str``."""
+    if _is_named(value):
+        return f"a NamedTensor {fmt_sizes(value.names, value.shape)}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} element{'s' * (len(value) != 1)}"
+    if isinstance(value, (jax.Array, np.ndarray)):
+        return f"an unnamed {value.dtype} array of shape {tuple(value.shape)}"
+    if value is None:
+        return "None"
+    kind = type(value).__name__
+    return f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
+
+
+def _is_value(x):
+    """A leaf JAX can trace: a NamedTensor, a JAX array (or tracer), a numeric NumPy array
+    or a Python/NumPy number."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype == np.bool_ or x.dtype == jax.dtypes.float0 or \
+            jax.numpy.issubdtype(x.dtype, jax.numpy.number)
+    return isinstance(x, (NamedTensor, jax.Array, numbers.Number))
+
+
+def _check_value(leaf, op, what, hint="convert it"):
+    """A ``TypeError`` for a leaf JAX cannot trace; a :class:`NamedTensorError` for a Python
+    int beyond JAX's integer type (where JAX raises ``OverflowError``)."""
+    if not _is_value(leaf):
+        raise TypeError(f"{op}: {what} is {_describe(leaf)}, which is not a NamedTensor, an array "
+                        f"or a number; {hint}")
+    if isinstance(leaf, int) and not isinstance(leaf, bool):
+        _validate.fits(leaf, jax.dtypes.canonicalize_dtype(np.int64), op, what)
+
+
+def _check_values(leaves, op, what):
+    """Every leaf is a tensor, an array or a number that JAX can hold."""
+    for i, leaf in enumerate(leaves):
+        _check_value(leaf, op, what if len(leaves) == 1 else f"{what} (leaf {i})")
+
+
+def _pair(out, op, what):
+    """``f``'s output, which must be a pair such as ``(carry, y)``."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{op}: f must return a pair {what}, got {_describe(out)}")
+    return out
+
+
+class _Decorate:
+    """The default of a transform's ``f``: called without ``f`` (``@nt.jit(static_argnames=
+    ...)``), the transform returns a decorator; an explicit ``f=None`` is refused."""
+
+    def __repr__(self):
+        return "<decorator>"
+
+
+DECORATE = _Decorate()
+
+
+def _fn_name(f):
+    return getattr(f, "__name__", type(f).__name__)
+
+
 # --- jit --------------------------------------------------------------------------
+def _static_argnames(value, f=None):
+    """``None``, a str or a sequence of str; with ``f``, each must be one of its parameters."""
+    if value is None:
+        return None
+    names = (value,) if isinstance(value, str) else value
+    if not isinstance(names, (tuple, list)):
+        raise TypeError(f"nt.jit: static_argnames must be a str or a sequence of str, got "
+                        f"{_describe(value)}")
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError(f"nt.jit: static_argnames must be a str or a sequence of str, got "
+                            f"an element of type {type(n).__name__}")
+    if f is not None:
+        try:
+            params = inspect.signature(f).parameters
+        except (TypeError, ValueError):  # a builtin or C callable: nothing to check against
+            params = None
+        if params is not None and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            unknown = [n for n in names if n not in params]
+            if unknown:
+                raise NamedTensorError(f"nt.jit({_fn_name(f)}): static_argnames {unknown} are not "
+                                       f"parameters of {_fn_name(f)} (it takes {list(params)})")
+    return tuple(names)
+
+
+def _diagnosis(check, *args):
+    """The error ``check(*args)`` raises (ours: it names the argument), or ``None``: how a
+    JAX error on the slow path is turned into ours, raised ``from None``."""
+    try:
+        check(*args)
+    except (TypeError, NamedTensorError) as e:
+        return e
+    return None
+
+
 class Jitted:
     """A compiled function: call it, or ask for ``.code(*args)`` / ``.lower(*args)``."""
 
     def __init__(self, f, static_argnames):
         self._f = f
-        self._jitted = jax.jit(f, static_argnames=static_argnames)
+        self._op = f"nt.jit({_fn_name(f)})"
+        static = _static_argnames(static_argnames, f) or ()
+        self._jitted = jax.jit(f, static_argnames=static)
+        self._static = frozenset(static)
+        try:  # JAX makes a static name static when it is passed by position too
+            params = list(inspect.signature(f).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        self._static_positions = frozenset(
+            i for i, p in enumerate(params) if p.name in self._static
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
         functools.update_wrapper(self, f)
 
     def __call__(self, *args, **kwargs):
-        return self._jitted(*args, **kwargs)
+        try:
+            return self._jitted(*args, **kwargs)
+        except NamedTensorError:
+            raise
+        except ValueError:  # JAX refuses arguments committed to different devices
+            error = _diagnosis(self._devices_agree, args, kwargs)
+            if error is None:
+                raise
+            raise error from None
+        except (TypeError, OverflowError):  # JAX refuses an argument that is not an array
+            error = _diagnosis(self._check_arguments, args, kwargs)
+            if error is None:
+                raise
+            raise error from None
+
+    def _check_arguments(self, args, kwargs):
+        """A ``TypeError`` naming ``nt.jit`` and the argument that JAX cannot trace (only on
+        the error path; a TypeError of ``f``'s own is re-raised as it is)."""
+        dynamic = [(f"argument {i}", a) for i, a in enumerate(args)
+                   if i not in self._static_positions]
+        dynamic += [(f"argument {k!r}", v) for k, v in kwargs.items() if k not in self._static]
+        for where, value in dynamic:
+            for leaf in _flatten(value)[0]:
+                _check_value(leaf, self._op, where, "convert it, or make it static with "
+                                                    "static_argnames")
+
+    def _devices_agree(self, args, kwargs):
+        """A :class:`DeviceMismatchError` naming both devices if the NamedTensor arguments are
+        committed to different devices (only on the error path: off the hot path)."""
+        committed = [t for t in _flatten((args, kwargs))[0] if _is_named(t) and
+                     t.backend == "jax" and getattr(t.data, "committed", False)]
+        _validate.devices_agree(committed, self._op)
 
     def lower(self, *args, **kwargs):
         """JAX's lowered computation for these arguments."""
-        return self._jitted.lower(*args, **kwargs)
+        try:
+            return self._jitted.lower(*args, **kwargs)
+        except (TypeError, OverflowError):
+            error = _diagnosis(self._check_arguments, args, kwargs)
+            if error is None:
+                raise
+            raise error from None
 
     def code(self, *args, **kwargs):
         """The traced program for these arguments, as text (StableHLO)."""
         return self.lower(*args, **kwargs).as_text()
 
 
-def jit(f=None, static_argnames=None):
+def jit(f=DECORATE, static_argnames=None):
     """Compile ``f`` with XLA. Names are static: other names retrace, the same names do not.
 
     >>> import namedtensor as nt
@@ -74,9 +219,10 @@ def jit(f=None, static_argnames=None):
 
     Usable as ``@nt.jit`` or ``@nt.jit(static_argnames=("mode",))``.
     """
-    if f is None:
+    _static_argnames(static_argnames)
+    if f is DECORATE:
         return functools.partial(jit, static_argnames=static_argnames)
-    return Jitted(f, static_argnames)
+    return Jitted(_validate.function(f, "nt.jit"), static_argnames)
 
 
 # --- vmap -------------------------------------------------------------------------
@@ -95,6 +241,7 @@ def _axis_size(leaves, over, op):
 def _unwrap_outputs(out, over, op, record):
     """Positional leaves of ``f``'s output; their names go into ``record`` (static)."""
     leaves, tree = _flatten(out)
+    _check_values(leaves, op, "f's output")
     names = []
     for leaf in leaves:
         if _is_named(leaf):
@@ -114,7 +261,7 @@ def _rewrap(datas, record, front):
     return jax.tree_util.tree_unflatten(tree, leaves)
 
 
-def vmap(f=None, over=None):
+def vmap(f=DECORATE, over=None):
     """Map ``f`` over the named axis ``over``.
 
     Inside ``f`` tensors do not have ``over``; inputs without it are broadcast; every
@@ -127,15 +274,15 @@ def vmap(f=None, over=None):
     >>> out.names, out.tolist()
     (('batch',), [12.0, 34.0])
     """
-    if f is None:
+    over = _validate.name(over, "nt.vmap", "over")
+    if f is DECORATE:
         return functools.partial(vmap, over=over)
-    if not isinstance(over, str):
-        raise AxisNameError(f"nt.vmap: over must be one axis name, got {over!r}")
+    _validate.function(f, "nt.vmap")
     op = f"nt.vmap(over={over!r})"
 
     @functools.wraps(f)
-    def mapped(*args):
-        leaves, tree = _flatten(args)
+    def mapped(*args, **kwargs):
+        leaves, tree = _flatten((args, kwargs))
         _axis_size(leaves, over, op)
         in_axes, datas, inner_names = [], [], []
         for leaf in leaves:
@@ -144,6 +291,7 @@ def vmap(f=None, over=None):
                 axis = leaf.names.index(over) if over in leaf.names else None
                 inner_names.append(tuple(n for n in leaf.names if n != over))
             else:
+                _check_value(leaf, op, "an argument")
                 data, axis = leaf, None
                 inner_names.append(None)
             in_axes.append(axis)
@@ -152,8 +300,8 @@ def vmap(f=None, over=None):
 
         def inner(*datas):
             rebuilt = [d if n is None else _wrap(d, n) for d, n in zip(datas, inner_names)]
-            return _unwrap_outputs(f(*jax.tree_util.tree_unflatten(tree, rebuilt)), over, op,
-                                   record)
+            inner_args, inner_kwargs = jax.tree_util.tree_unflatten(tree, rebuilt)
+            return _unwrap_outputs(f(*inner_args, **inner_kwargs), over, op, record)
 
         return _rewrap(jax.vmap(inner, in_axes=in_axes, out_axes=0)(*datas), record, (over,))
 
@@ -164,7 +312,8 @@ def vmap(f=None, over=None):
 def realign(reference, value, op, where, check_dtype=True):
     """``value``'s leaves laid out like ``reference``'s: names may come back in another
     order (order is layout), but the structure, the set of names and the sizes must
-    hold (and the dtypes, with ``check_dtype``); an error names the difference."""
+    hold (and the dtypes, with ``check_dtype``); an error names the difference:
+    :class:`AxisNameError` for changed names, :class:`AxisSizeError` for changed sizes."""
     ref_leaves, ref_tree = _flatten(reference)
     leaves, tree = _flatten(value)
     if tree != ref_tree:
@@ -174,13 +323,13 @@ def realign(reference, value, op, where, check_dtype=True):
         if _is_named(r):
             if not _is_named(v):
                 raise NamedTensorError(f"{op}: {where} leaf {i} was {fmt_sizes(r.names, r.shape)} "
-                                       f"and came back as a {type(v).__name__}")
+                                       f"and came back as {_describe(v)}")
             if v.sizes != {n: r.sizes.get(n) for n in v.names} or len(v.names) != len(r.names):
                 lost = sorted(set(r.names) - set(v.names))
                 gained = sorted(set(v.names) - set(r.names))
                 resized = {n: (s, v.sizes[n]) for n, s in r.sizes.items()
                            if n in v.sizes and v.sizes[n] != s}
-                raise AxisNameError(
+                raise (AxisNameError if lost or gained else AxisSizeError)(
                     f"{op}: the {where} must keep its names and sizes: leaf {i} started as "
                     f"{fmt_sizes(r.names, r.shape)} and came back as "
                     f"{fmt_sizes(v.names, v.shape)} (lost {lost}, gained {gained}, "
@@ -189,17 +338,37 @@ def realign(reference, value, op, where, check_dtype=True):
                 raise NamedTensorError(f"{op}: the {where} leaf {i} {fmt_sizes(r.names, r.shape)} "
                                        f"changed dtype from {r.dtype} to {v.dtype}")
             v = v.align_to(*r.names)
+        elif _is_named(v) or not _is_value(v):
+            raise NamedTensorError(f"{op}: {where} leaf {i} was {_describe(r)} and came back as "
+                                   f"{_describe(v)}; a leaf must be a NamedTensor on both sides "
+                                   f"(with the same names) or an unnamed array on both")
+        else:
+            if np.shape(r) != np.shape(v):
+                raise AxisSizeError(f"{op}: the {where} leaf {i} (an unnamed array) changed shape "
+                                    f"from {np.shape(r)} to {np.shape(v)}")
         out.append(v)
     return jax.tree_util.tree_unflatten(ref_tree, out)
 
 
-def scan(f, init, xs, over, *, reverse=False, unroll=1):
+def _unroll(value, op):
+    """``lax.scan``'s ``unroll``: a bool or a positive int."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: unroll must be a bool or a positive int, got {_describe(value)}")
+    if value < 1:
+        raise NamedTensorError(f"{op}: unroll must be a bool or a positive int, got {value}")
+    return int(value)
+
+
+def scan(f, init, xs, over, *, length=None, reverse=False, unroll=1):
     """Loop ``f(carry, x) -> (carry, y)`` over the named axis ``over`` of ``xs`` (``lax.scan``).
 
     Slices of ``xs`` lose ``over``; the stacked ``ys`` gain it as their first axis.
     Each step's carry is realigned to ``init``'s axis order (a step may return
     ``(hidden, batch)`` for a ``(batch, hidden)`` carry); a carry whose set of names,
-    sizes or dtype changes is an error naming the difference.
+    sizes or dtype changes is an error naming the difference. With ``xs=None``,
+    ``length`` gives the number of steps and ``f`` receives ``None``.
 
     >>> import namedtensor as nt
     >>> xs = nt.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], "time feat")
@@ -208,13 +377,31 @@ def scan(f, init, xs, over, *, reverse=False, unroll=1):
     >>> total.tolist(), running.names, running.tolist()
     ([9.0, 12.0], ('time',), [3.0, 10.0, 21.0])
     """
+    _validate.function(f, "nt.scan")
+    over = _validate.name(over, "nt.scan", "over")
     op = f"nt.scan(over={over!r})"
+    if not isinstance(reverse, (bool, np.bool_)):
+        raise TypeError(f"{op}: reverse must be a bool, got {_describe(reverse)}")
+    unroll = _unroll(unroll, op)
+    if length is not None:
+        length = _validate.integer(length, op, "length", low=0)
+    _check_values(_flatten(init)[0], op, "init")
     leaves, tree = _flatten(xs)
     for leaf in leaves:
-        if not _is_named(leaf) or over not in leaf.names:
-            got = fmt_sizes(leaf.names, leaf.shape) if _is_named(leaf) else type(leaf).__name__
-            raise AxisNameError(f"{op}: every tensor in xs must have the axis {over!r}; got {got}")
-    length = _axis_size(leaves, over, op)
+        if not _is_named(leaf):
+            raise TypeError(f"{op}: every leaf of xs must be a NamedTensor with the axis "
+                            f"{over!r}; got {_describe(leaf)} (wrap it: nt.tensor(x, names))")
+        if over not in leaf.names:
+            raise AxisNameError(f"{op}: every tensor in xs must have the axis {over!r}; got "
+                                f"{fmt_sizes(leaf.names, leaf.shape)}")
+    if leaves:
+        steps = _axis_size(leaves, over, op)
+        if length is not None and length != steps:
+            raise AxisSizeError(f"{op}: length={length} but axis {over!r} of xs has size {steps}")
+        length = steps
+    elif length is None:
+        raise NamedTensorError(f"{op}: xs holds no tensors to scan over; pass length=... "
+                               f"(the number of steps)")
     xp = _jax_backend().xp
     datas = [xp.moveaxis(_jax_backend().asarray(t.data), t.names.index(over), 0) for t in leaves]
     slice_names = [tuple(n for n in t.names if n != over) for t in leaves]
@@ -222,10 +409,11 @@ def scan(f, init, xs, over, *, reverse=False, unroll=1):
 
     def body(carry, x_datas):
         x = jax.tree_util.tree_unflatten(tree, [_wrap(d, n) for d, n in zip(x_datas, slice_names)])
-        new_carry, y = f(carry, x)
+        new_carry, y = _pair(f(carry, x), op, "(carry, y)")
         return realign(carry, new_carry, op, "carry"), _unwrap_outputs(y, over, op, record)
 
-    carry, ys = jax.lax.scan(body, init, datas, length=length, reverse=reverse, unroll=unroll)
+    carry, ys = jax.lax.scan(body, init, datas, length=length, reverse=bool(reverse),
+                             unroll=unroll)
     return carry, _rewrap(ys, record, (over,))
 
 
@@ -242,12 +430,8 @@ class TensorSpec:
     __slots__ = ("names", "shape", "dtype")
 
     def __init__(self, sizes, dtype="float32"):
-        if not isinstance(sizes, Mapping):
-            raise TypeError(f"nt.TensorSpec: sizes must be a mapping such as {{'batch': 32}}, "
-                            f"got {type(sizes).__name__}")
-        self.names = parse_names(tuple(sizes), "nt.TensorSpec")
-        self.shape = tuple(None if s is None else operator.index(s) for s in sizes.values())
-        self.dtype = np.dtype(dtype)
+        self.names, self.shape = _validate.sizes(sizes, "nt.TensorSpec", symbolic=True)
+        self.dtype = _validate.dtype(dtype, "nt.TensorSpec", allow_none=False)
 
     @property
     def sizes(self):
@@ -256,6 +440,8 @@ class TensorSpec:
     @classmethod
     def like(cls, t):
         """The spec of an existing tensor."""
+        if not _is_named(t):
+            raise TypeError(f"nt.TensorSpec.like: t must be a NamedTensor, got {_describe(t)}")
         return cls(t.sizes, t.dtype)
 
     def __repr__(self):
@@ -290,38 +476,59 @@ def callback(fn, result, *args):
     [2.0, 4.0]
     """
     op = "nt.callback"
+    _validate.function(fn, op, "fn")
+    name = _fn_name(fn)
     specs, spec_tree = jax.tree_util.tree_flatten(result, is_leaf=_is_spec)
     for s in specs:
         if not _is_spec(s) or None in s.shape:
             raise TypeError(f"{op}: result must be a TensorSpec (with every size known) or a "
-                            f"pytree of them, got {s!r}")
+                            f"pytree of them, got {s if _is_spec(s) else _describe(s)}")
     leaves, tree = _flatten(args)
+    _check_values(leaves, op, "args")
     names = [t.names if _is_named(t) else None for t in leaves]
     datas = [t.data if _is_named(t) else t for t in leaves]
+    failures = []  # what host raised, to re-raise as itself where the call is eager
+
+    def check(out):
+        got, got_tree = _flatten(out)
+        if got_tree != spec_tree:
+            raise NamedTensorError(f"{op}: {name} returned structure {got_tree}, but result "
+                                   f"says {spec_tree}")
+        arrays = []
+        for spec, t in zip(specs, got):
+            if not _is_named(t):
+                raise TypeError(f"{op}: {name} must return NamedTensors; got {_describe(t)}")
+            if set(t.names) != set(spec.names) or any(t.sizes[n] != spec.sizes[n] for n in spec.names):
+                raise AxisSizeError(f"{op}: {name} returned {fmt_sizes(t.names, t.shape)} but "
+                                    f"result says {fmt_sizes(spec.names, spec.shape)}")
+            if not np.can_cast(t.dtype, spec.dtype, "same_kind"):
+                raise TypeError(f"{op}: {name} returned {fmt_sizes(t.names, t.shape)} of dtype "
+                                f"{t.dtype}, which does not convert to the result's {spec.dtype} "
+                                f"without losing its kind; return {spec.dtype} (t.astype(...)) "
+                                f"or declare TensorSpec(..., dtype={str(t.dtype)!r})")
+            arrays.append(np.asarray(t.align_to(*spec.names).numpy(), dtype=spec.dtype))
+        return arrays
 
     def host(*arrays):
         numpy = get_backend("numpy")
         rebuilt = [a if n is None else NamedTensor._new(np.asarray(a), n, numpy)
                    for a, n in zip(arrays, names)]
-        out = fn(*jax.tree_util.tree_unflatten(tree, rebuilt))
-        got, got_tree = _flatten(out)
-        if got_tree != spec_tree:
-            raise NamedTensorError(f"{op}: {getattr(fn, '__name__', 'fn')} returned structure "
-                                   f"{got_tree}, but result says {spec_tree}")
-        arrays = []
-        for spec, t in zip(specs, got):
-            if not _is_named(t):
-                raise TypeError(f"{op}: {getattr(fn, '__name__', 'fn')} must return NamedTensors; "
-                                f"got a {type(t).__name__}")
-            if set(t.names) != set(spec.names) or any(t.sizes[n] != spec.sizes[n] for n in spec.names):
-                raise AxisSizeError(f"{op}: {getattr(fn, '__name__', 'fn')} returned "
-                                    f"{fmt_sizes(t.names, t.shape)} but result says "
-                                    f"{fmt_sizes(spec.names, spec.shape)}")
-            arrays.append(np.asarray(t.align_to(*spec.names).numpy(), dtype=spec.dtype))
-        return arrays
+        failures.clear()  # one slot, for the latest call (a compiled callback runs many times)
+        try:
+            return check(fn(*jax.tree_util.tree_unflatten(tree, rebuilt)))
+        except Exception as e:  # re-raised: JAX wraps it in a JaxRuntimeError
+            failures.append(e)
+            raise
 
     shapes = [jax.ShapeDtypeStruct(s.shape, s.dtype) for s in specs]
-    out = jax.pure_callback(host, shapes, *datas, vmap_method="sequential")
+    try:
+        out = jax.pure_callback(host, shapes, *datas, vmap_method="sequential")
+        if not any(isinstance(o, jax.core.Tracer) for o in out):
+            out = jax.block_until_ready(out)  # eager: surface host's error here
+    except jax.errors.JaxRuntimeError:
+        if failures:  # host failed during this (eager) call: raise its own error, not JAX's
+            raise failures.pop() from None
+        raise
     return jax.tree_util.tree_unflatten(spec_tree, [_wrap(d, s.names) for d, s in zip(out, specs)])
 
 
@@ -340,6 +547,9 @@ class BenchmarkResult(NamedTuple):
     @staticmethod
     def format(seconds):
         """``0.0000123`` -> ``"12.3 us"``."""
+        if not _validate.real(seconds, "nt.BenchmarkResult.format", "seconds") >= 0:
+            raise NamedTensorError(f"nt.BenchmarkResult.format: seconds must be non-negative, "
+                                   f"got {seconds}")
         for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
             if seconds >= scale:
                 return f"{seconds / scale:.3g} {unit}"
@@ -370,6 +580,11 @@ def benchmark(fn, *args, warmup=5, repeat=100, number=1):
     Returns:
         A :class:`BenchmarkResult` in seconds per call.
     """
+    op = "nt.benchmark"
+    _validate.function(fn, op, "fn")
+    warmup = _validate.integer(warmup, op, "warmup", low=0)
+    repeat = _validate.integer(repeat, op, "repeat", low=1)
+    number = _validate.integer(number, op, "number", low=1)
     for _ in range(warmup):
         _block(fn(*args))
     times = []
