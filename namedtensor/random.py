@@ -1,5 +1,12 @@
 """Random tensors from explicit JAX keys.
 
+Every function validates its arguments before JAX sees them (SPEC section 15): a key
+that is not one key, sizes that are not an ordered mapping of non-negative ints, a
+dtype of the wrong kind, bounds out of order or a probability outside [0, 1] raise
+with the function's name. ``p``, ``low`` and ``high`` are Python numbers, 0-d arrays,
+or NamedTensors over some of ``sizes``' names, broadcast by name; a positional array
+with axes is refused. Results are JAX tensors with ``sizes``' names in their order.
+
 >>> import namedtensor as nt
 >>> key = nt.random.key(0)
 >>> k1, k2 = nt.random.split(key)
@@ -7,58 +14,424 @@
 {'batch': 2, 'feat': 3}
 """
 
-import jax
+import math
 
-from ._errors import NamedTensorError
-from ._shape import _check_sizes, align_to
-from ._tensor import NamedTensor, _dtype
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _validate
+from ._errors import AxisNameError, AxisSizeError, NamedTensorError
+from ._names import fmt_sizes
+from ._tensor import NamedTensor
 from .backends import get_backend
 
 __all__ = ["key", "split", "normal", "uniform", "bernoulli", "randint"]
 
 
+# --- keys -------------------------------------------------------------------------------
+def _seed_range():
+    """Seeds JAX keeps every bit of: 64 bits with ``jax_enable_x64``, else 32 (JAX drops
+    the high word silently, so ``key(2**32)`` would equal ``key(0)``)."""
+    bits = 64 if jax.config.jax_enable_x64 else 32
+    return -2 ** (bits - 1), 2 ** bits - 1
+
+
 def key(seed):
-    """A new JAX random key from an integer seed."""
+    """A new JAX random key from an integer seed.
+
+    >>> import namedtensor as nt
+    >>> k = nt.random.key(42)
+    >>> k.shape
+    ()
+
+    Args:
+        seed: a Python or NumPy int in ``[-2**31, 2**32 - 1]`` (``[-2**63, 2**64 - 1]``
+            with ``jax_enable_x64``; outside it JAX would drop high bits and two seeds
+            would give one key), or a 0-d integer array (also a traced one, inside ``jit``).
+
+    Returns:
+        A typed JAX key (``jax.random.key``).
+    """
+    op = "nt.random.key"
+    if hasattr(seed, "shape") and hasattr(seed, "dtype") and not isinstance(seed, np.generic):
+        dt = seed.dtype
+        if len(seed.shape) or not jnp.issubdtype(dt, jnp.integer):
+            raise TypeError(f"{op}: seed must be an int or a 0-d integer array, got an array "
+                            f"of shape {tuple(seed.shape)} and dtype {dt}")
+        if isinstance(seed, jax.core.Tracer):
+            return jax.random.key(seed)
+        seed = seed.item()
+    seed = _validate.integer(seed, op, "seed")
+    low, high = _seed_range()
+    if not low <= seed <= high:
+        raise NamedTensorError(f"{op}: seed {seed} is outside [{low}, {high}]; JAX keeps "
+                               f"{high.bit_length()} bits of a seed"
+                               f"{'' if jax.config.jax_enable_x64 else ' (64 with jax_enable_x64)'}"
+                               f", so it would collide with another seed: reduce it, e.g. "
+                               f"seed % {high + 1}")
+    if seed > np.iinfo(np.int64).max:  # a Python int there overflows JAX's int64 parsing
+        seed = np.uint64(seed)
     return jax.random.key(seed)
 
 
 def split(key, n=2):
-    """``n`` new independent keys (unpack them: ``k1, k2 = nt.random.split(key)``)."""
+    """``n`` new independent keys (unpack them: ``k1, k2 = nt.random.split(key)``).
+
+    >>> import namedtensor as nt
+    >>> k1, k2, k3 = nt.random.split(nt.random.key(0), 3)
+    >>> nt.random.split(nt.random.key(0), 0).shape  # no keys for no layers
+    (0,)
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        n: how many keys, an int ``>= 0`` (``0`` gives an empty array of keys, so that
+            ``split(key, len(layers))`` works for no layers).
+
+    Returns:
+        A JAX array of ``n`` keys.
+    """
+    op = "nt.random.split"
+    key = _validate.key(key, op)
+    n = _validate.integer(n, op, "n", low=0)
+    _validate.allocation(("n",), (n,), np.uint64, op)  # a threefry key is 2 x uint32
     return jax.random.split(key, n)
+
+
+# --- argument helpers -------------------------------------------------------------------
+def _kind(dtype, op, kinds, example):
+    """A dtype whose kind is one of ``kinds`` (jnp abstract types) and that JAX samples."""
+    dt = _validate.dtype(dtype, op, allow_none=False)
+    if not any(jnp.issubdtype(dt, k) for k in kinds):
+        raise TypeError(f"{op}: dtype must be {example}, got {dt}")
+    info = jnp.iinfo(dt) if jnp.issubdtype(dt, jnp.integer) else jnp.finfo(dt)
+    if info.bits not in (8, 16, 32, 64):
+        raise TypeError(f"{op}: dtype {dt} is not supported; JAX samples 8-, 16-, 32- and "
+                        f"64-bit types")
+    return dt
+
+
+def _canonical(dt):
+    """The dtype JAX really produces for ``dt`` (int64 -> int32 without x64)."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(dt))
+
+
+def _note(dt, cdt):
+    return "" if dt == cdt else f" ({dt} is {cdt} without jax_enable_x64)"
+
+
+def _sizes(sizes, dtype, op):
+    names, shape = _validate.sizes(sizes, op)
+    _validate.allocation(names, shape, dtype, op)  # XLA aborts the process on a huge request
+    return names, shape
+
+
+def _operand(x, op, arg, kinds, what):
+    """A NamedTensor (a traced 0-d array becomes one), or ``None`` for a number the
+    caller validates. A positional array with axes is a TypeError (SPEC section 1)."""
+    if isinstance(x, NamedTensor):
+        t = x
+    elif hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
+        if len(x.shape):
+            raise TypeError(f"{op}: {arg} is a positional {type(x).__name__} of shape "
+                            f"{tuple(x.shape)}; {arg} broadcasts by name: wrap it with "
+                            f"nt.tensor(x, names), e.g. nt.tensor(x, "
+                            f"{' '.join(f'ax{i}' for i in range(len(x.shape)))!r})")
+        if not isinstance(x, jax.core.Tracer):
+            return None  # a concrete 0-d array: checked as the number it holds
+        t = NamedTensor._new(x, (), get_backend("jax"))
+    else:
+        return None
+    if not any(jnp.issubdtype(t.dtype, k) for k in kinds):
+        raise TypeError(f"{op}: {arg} must be {what}, got a NamedTensor of dtype {t.dtype}")
+    return t
+
+
+def _number(x):
+    """A Python number from a number or a concrete 0-d array."""
+    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
+        x = x.item()
+    return x
+
+
+def _by_name(t, data, names, shape, op, arg):
+    """``data`` (``t``'s values) broadcast to ``names``/``shape`` by name."""
+    sizes = dict(zip(names, shape))
+    extra = [n for n in t.names if n not in sizes]
+    if extra:
+        raise AxisNameError(f"{op}: {arg} {fmt_sizes(t.names, t.shape)} has axes {extra} that "
+                            f"are not in sizes {fmt_sizes(names, shape)}; its names must be "
+                            f"some of the result's")
+    for n, s in zip(t.names, t.shape):
+        if s != sizes[n]:
+            raise AxisSizeError(f"{op}: axis {n!r} has size {s} in {arg} "
+                                f"{fmt_sizes(t.names, t.shape)} but size {sizes[n]} in sizes "
+                                f"{fmt_sizes(names, shape)}")
+    order = sorted(range(len(t.names)), key=lambda i: names.index(t.names[i]))
+    data = jnp.transpose(jnp.asarray(data), order)
+    data = jnp.reshape(data, tuple(sizes[n] if n in t.names else 1 for n in names))
+    return jnp.broadcast_to(data, shape)
+
+
+def _concrete(t):
+    """``t``'s data as a NumPy array, or ``None`` when it is traced (inside ``jit``)."""
+    data = t.data
+    return None if isinstance(data, jax.core.Tracer) else np.asarray(data)
+
+
+def _finite(v):
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # a Python int beyond float's range
+        return False
+
+
+def _all_less(a, b):
+    """``a < b`` everywhere, for Python ints (compared exactly) and arrays."""
+    if isinstance(a, int):
+        return b.size == 0 or a < int(b.min())
+    if isinstance(b, int):
+        return a.size == 0 or int(a.max()) < b
+    return bool(np.all(a < b))
+
+
+def _show(v):
+    """A user's number for a message, a huge int abbreviated."""
+    text = repr(v)
+    return text if len(text) <= 30 else f"{text[:12]}...({len(text)} digits)"
 
 
 def _wrap(data, names):
     return NamedTensor._new(data, names, get_backend("jax"))
 
 
+# --- samplers ---------------------------------------------------------------------------
 def normal(key, sizes, dtype="float32"):
-    """Standard normal samples with the ordered ``sizes``."""
-    names, shape = _check_sizes(sizes, "nt.random.normal")
-    return _wrap(jax.random.normal(key, shape, _dtype(dtype, "nt.random.normal")), names)
+    """Standard normal samples with the ordered ``sizes``.
+
+    >>> import namedtensor as nt
+    >>> x = nt.random.normal(nt.random.key(0), {"batch": 2, "feat": 3})
+    >>> x.sizes, str(x.dtype)
+    ({'batch': 2, 'feat': 3}, 'float32')
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        sizes: an ordered mapping name -> size, ``{"batch": 2, "feat": 3}``.
+        dtype: a floating dtype, or a complex one (real and imaginary parts then each
+            have variance 1/2, as in ``jax.random.normal``).
+
+    Returns:
+        A JAX NamedTensor with ``sizes``' names in their order.
+    """
+    op = "nt.random.normal"
+    key = _validate.key(key, op)
+    dt = _kind(dtype, op, (jnp.floating, jnp.complexfloating),
+               "a floating dtype such as 'float32' (or a complex one)")
+    names, shape = _sizes(sizes, dt, op)
+    return _wrap(jax.random.normal(key, shape, dt), names)
+
+
+_REAL = (jnp.integer, jnp.floating)
 
 
 def uniform(key, sizes, low=0.0, high=1.0, dtype="float32"):
-    """Uniform samples in ``[low, high)`` with the ordered ``sizes``."""
-    names, shape = _check_sizes(sizes, "nt.random.uniform")
-    return _wrap(jax.random.uniform(key, shape, _dtype(dtype, "nt.random.uniform"),
-                                    minval=low, maxval=high), names)
+    """Uniform samples in ``[low, high)`` with the ordered ``sizes``.
+
+    >>> import namedtensor as nt
+    >>> k = nt.random.key(0)
+    >>> x = nt.random.uniform(k, {"batch": 2, "feat": 3}, low=-1.0, high=1.0)
+    >>> bool(((x >= -1) & (x < 1)).all())
+    True
+    >>> low = nt.tensor([0.0, 10.0, 20.0], "feat")  # one range per feature, by name
+    >>> y = nt.random.uniform(k, {"batch": 2, "feat": 3}, low=low, high=low + 1)
+    >>> bool((y.sum("batch") >= 2 * low).all())
+    True
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        sizes: an ordered mapping name -> size.
+        low, high: finite bounds with ``low <= high`` (``low == high`` gives ``low``):
+            numbers, 0-d arrays, or real NamedTensors over some of ``sizes``' names
+            (broadcast by name; their values are checked unless traced inside ``jit``).
+            ``high - low`` must be finite in ``dtype``.
+        dtype: a floating dtype.
+
+    Returns:
+        A JAX NamedTensor with ``sizes``' names in their order.
+    """
+    op = "nt.random.uniform"
+    key = _validate.key(key, op)
+    dt = _kind(dtype, op, (jnp.floating,), "a floating dtype such as 'float32'")
+    names, shape = _sizes(sizes, dt, op)
+    cdt = _canonical(dt)
+    bounds = {}
+    for arg, x in (("low", low), ("high", high)):
+        t = _operand(x, op, arg, _REAL, "a real (integer or floating) NamedTensor")
+        if t is None:
+            v = _validate.real(_number(x), op, arg)
+            if not _finite(v):
+                raise NamedTensorError(f"{op}: {arg} must be finite, got low={_show(low)}, "
+                                       f"high={_show(high)}")
+            bounds[arg] = (None, v)
+        else:
+            bounds[arg] = (t, _by_name(t, t.data, names, shape, op, arg).astype(cdt))
+    (tl, lo), (th, hi) = bounds["low"], bounds["high"]
+    if tl is None and th is None:
+        if lo > hi:
+            raise NamedTensorError(f"{op}: low must be <= high, got low={_show(lo)} > "
+                                   f"high={_show(hi)}")
+        with np.errstate(all="ignore"):
+            a, b = np.asarray(lo, cdt), np.asarray(hi, cdt)
+            if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(b - a)):
+                raise NamedTensorError(f"{op}: low={_show(lo)}, high={_show(hi)} do not fit in "
+                                       f"{cdt}{_note(dt, cdt)}: the bounds and high - low must "
+                                       f"be finite there")
+    elif not any(isinstance(v, jax.core.Tracer) for v in (lo, hi)):
+        with np.errstate(all="ignore"):
+            a, b = np.asarray(lo, cdt), np.asarray(hi, cdt)
+            finite, ordered, span = (np.isfinite(a).all() and np.isfinite(b).all(),
+                                     np.all(a <= b), np.isfinite(b - a).all())
+        which = " and ".join(f"{arg} {fmt_sizes(t.names, t.shape)}" for arg, t in
+                             (("low", tl), ("high", th)) if t is not None)
+        if not finite:
+            raise NamedTensorError(f"{op}: {which} must be finite in {cdt}{_note(dt, cdt)}; "
+                                   f"some values are inf or nan")
+        if not ordered:
+            raise NamedTensorError(f"{op}: low must be <= high everywhere; with {which}, "
+                                   f"low exceeds high at some positions")
+        if not span:
+            raise NamedTensorError(f"{op}: with {which}, high - low overflows {cdt} at some "
+                                   f"positions")
+    x = jax.random.uniform(key, shape, dt, lo, hi)
+    # JAX computes low + u * (high - low), which can round up to high: keep [low, high).
+    a, b = jnp.asarray(lo, x.dtype), jnp.asarray(hi, x.dtype)
+    return _wrap(jnp.minimum(x, jnp.nextafter(b, a)), names)
 
 
 def bernoulli(key, p, sizes):
-    """Boolean samples, true with probability ``p`` (a scalar, or a tensor over some of ``sizes``' names)."""
+    """Boolean samples, true with probability ``p`` (a number, or a tensor by name).
+
+    >>> import namedtensor as nt
+    >>> k = nt.random.key(0)
+    >>> nt.random.bernoulli(k, 0.5, {"batch": 2, "feat": 3}).sizes
+    {'batch': 2, 'feat': 3}
+    >>> p = nt.tensor([0.0, 1.0], "feat")  # one probability per feature, by name
+    >>> nt.random.bernoulli(k, p, {"batch": 3, "feat": 2}).sum("batch").tolist()
+    [0, 3]
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        p: a probability in ``[0, 1]``: a number, a 0-d array, or a real NamedTensor over
+            some of ``sizes``' names (broadcast by name; its values are checked unless
+            traced inside ``jit``).
+        sizes: an ordered mapping name -> size.
+
+    Returns:
+        A bool JAX NamedTensor with ``sizes``' names in their order.
+    """
     op = "nt.random.bernoulli"
-    names, shape = _check_sizes(sizes, op)
-    if isinstance(p, NamedTensor):
-        extra = [n for n in p.names if n not in names]
-        if extra:
-            raise NamedTensorError(f"{op}: p has axes {extra} that are not in sizes {dict(sizes)}")
-        p = p.expand(dict(zip(names, shape)))
-        p = align_to(p, *names).data
+    key = _validate.key(key, op)
+    names, shape = _sizes(sizes, np.bool_, op)
+    t = _operand(p, op, "p", _REAL, "a real (integer or floating) NamedTensor")
+    if t is None:
+        p = _validate.real(_number(p), op, "p")
+        if not 0 <= p <= 1:  # nan fails too
+            raise NamedTensorError(f"{op}: p must be a probability in [0, 1], got p={p!r}")
+        p = float(p)  # JAX wants a floating p
+    else:
+        values = _concrete(t)
+        if values is not None and values.size:
+            with np.errstate(invalid="ignore"):
+                outside = ~((values >= 0) & (values <= 1))  # nan counts as outside
+            if outside.any():
+                raise NamedTensorError(f"{op}: p {fmt_sizes(t.names, t.shape)} must hold "
+                                       f"probabilities in [0, 1]; {int(outside.sum())} of its "
+                                       f"{values.size} values are outside it (or nan)")
+        p = _by_name(t, t.data, names, shape, op, "p")
+        if jnp.issubdtype(p.dtype, jnp.integer):
+            p = p.astype(_validate.default_float())
     return _wrap(jax.random.bernoulli(key, p, shape), names)
 
 
 def randint(key, sizes, low, high, dtype="int32"):
-    """Integers uniform in ``[low, high)`` with the ordered ``sizes``."""
-    names, shape = _check_sizes(sizes, "nt.random.randint")
-    return _wrap(jax.random.randint(key, shape, low, high, _dtype(dtype, "nt.random.randint")),
-                 names)
+    """Integers uniform in ``[low, high)`` with the ordered ``sizes``.
+
+    >>> import namedtensor as nt
+    >>> k = nt.random.key(0)
+    >>> x = nt.random.randint(k, {"batch": 2, "feat": 3}, 0, 10)
+    >>> str(x.dtype), bool(((x >= 0) & (x < 10)).all())
+    ('int32', True)
+    >>> byte = nt.random.randint(k, {"n": 4}, 0, 256, dtype="uint8")  # high may be max + 1
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        sizes: an ordered mapping name -> size.
+        low, high: bounds with ``low < high``: ints (``low`` within ``dtype``, ``high`` at
+            most its maximum + 1), 0-d integer arrays, or integer NamedTensors over some of
+            ``sizes``' names (broadcast by name; values within ``dtype``, checked unless
+            traced inside ``jit``, where JAX clips them to ``dtype``).
+        dtype: an integer dtype.
+
+    Returns:
+        A JAX NamedTensor with ``sizes``' names in their order.
+    """
+    op = "nt.random.randint"
+    key = _validate.key(key, op)
+    dt = _kind(dtype, op, (jnp.integer,), "an integer dtype such as 'int32'")
+    names, shape = _sizes(sizes, dt, op)
+    cdt = _canonical(dt)
+    info = np.iinfo(cdt)
+    bounds = {}
+    for arg, x in (("low", low), ("high", high)):
+        t = _operand(x, op, arg, (jnp.integer,), "an integer NamedTensor")
+        if t is None:
+            v = _validate.integer(_number(x), op, arg)
+            bounds[arg] = (None, v)
+            continue
+        values = _concrete(t)
+        if values is not None and values.size:
+            lo_v, hi_v = int(values.min()), int(values.max())
+            if lo_v < info.min or hi_v > info.max:
+                raise NamedTensorError(f"{op}: {arg} {fmt_sizes(t.names, t.shape)} holds "
+                                       f"values outside {cdt} ([{info.min}, {info.max}])"
+                                       f"{_note(dt, cdt)}; they would wrap around")
+            data = values.astype(cdt)
+        else:
+            data = t.data
+        bounds[arg] = (t, _by_name(t, data, names, shape, op, arg))
+    (tl, lo), (th, hi) = bounds["low"], bounds["high"]
+    if tl is None:
+        _validate.fits(lo, cdt, op, "low bound")
+    if th is None and not info.min < hi <= info.max + 1:
+        raise NamedTensorError(f"{op}: high={hi} is outside ({info.min}, {info.max + 1}], the "
+                               f"exclusive upper bounds {cdt}{_note(dt, cdt)} allows; use a "
+                               f"wider dtype or a smaller high")
+    if tl is None and th is None:
+        if lo >= hi:
+            raise NamedTensorError(f"{op}: low must be < high (the range [low, high) is "
+                                   f"empty otherwise), got low={lo} >= high={hi}")
+    elif not any(isinstance(v, jax.core.Tracer) for v in (lo, hi)):
+        a, b = (v if isinstance(v, int) else np.asarray(v) for v in (lo, hi))
+        if not _all_less(a, b):
+            which = " and ".join(f"{arg} {fmt_sizes(t.names, t.shape)}" for arg, t in
+                                 (("low", tl), ("high", th)) if t is not None)
+            raise NamedTensorError(f"{op}: low must be < high everywhere; with {which}, "
+                                   f"low >= high at some positions")
+    if th is None and hi == info.max + 1 and info.bits >= 32:
+        # JAX reads high = max + 1 as "up to max", but a Python int there overflows.
+        if info.kind == "i":
+            hi = np.dtype(f"uint{info.bits}").type(hi)
+        elif tl is None:
+            if lo == 0:
+                return _wrap(jax.random.bits(key, shape, cdt), names)
+            x = jax.random.randint(key, shape, np.asarray(lo - 1, cdt),
+                                   np.asarray(info.max, cdt), dt)
+            return _wrap(x + jnp.asarray(1, x.dtype), names)
+        else:
+            raise NamedTensorError(f"{op}: high={hi} ({cdt}'s maximum + 1) with a tensor low "
+                                   f"is not supported; use high <= {info.max}")
+    if tl is None:
+        lo = np.asarray(lo, cdt)
+    if th is None and not isinstance(hi, np.generic) and hi <= info.max:
+        hi = np.asarray(hi, cdt)
+    return _wrap(jax.random.randint(key, shape, lo, hi, dt), names)

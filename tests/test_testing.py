@@ -1,6 +1,7 @@
 """namedtensor.testing: the strategies themselves, assert_allclose, and the library's
 algebraic laws checked with them."""
 
+import jax
 import numpy as np
 import pytest
 from hypothesis import find, given, seed, settings, strategies as st
@@ -146,12 +147,16 @@ def test_contraction_is_associative(data):
     def keep(x, y, other):  # names of x*y still needed: in the output or in the other operand
         return " ".join(n for n in names if n in x.names + y.names and (n in out or n in other.names))
 
-    left = nt.einsum("-> " + keep(a, b, c), a, b)
-    left = nt.einsum("-> " + " ".join(out), left, c)
-    right = nt.einsum("-> " + keep(b, c, a), b, c)
-    right = nt.einsum("-> " + " ".join(out), a, right)
+    def full(*operands, to):  # the full form: a name in one operand only is summed, as meant
+        return ", ".join(" ".join(t.names) for t in operands) + " -> " + to
+
+    out_ = " ".join(out)
+    left = nt.einsum(full(a, b, to=keep(a, b, c)), a, b)
+    left = nt.einsum(full(left, c, to=out_), left, c)
+    right = nt.einsum(full(b, c, to=keep(b, c, a)), b, c)
+    right = nt.einsum(full(a, right, to=out_), a, right)
     assert_allclose(left, right, rtol=1e-4, atol=1e-3)
-    assert_allclose(nt.einsum("-> " + " ".join(out), a, b, c), left, rtol=1e-4, atol=1e-3)
+    assert_allclose(nt.einsum(full(a, b, c, to=out_), a, b, c), left, rtol=1e-4, atol=1e-3)
 
 
 @given(data=st.data())
@@ -194,3 +199,113 @@ def test_align_to_is_idempotent(data):
 @given(nts.broadcastable(3, min_rank=2, max_rank=3))
 def test_broadcastable_honours_rank_bounds(tensors):
     assert all(2 <= t.ndim <= 3 for t in tensors)
+
+
+# --- bad arguments: refused when the strategy is built, naming it ---------------------------
+def _raises(exc, fn, *fragments):
+    with pytest.raises(exc) as info:
+        fn()
+    for fragment in fragments:
+        assert fragment in str(info.value), (fragment, str(info.value))
+
+
+def test_strategy_bounds_are_checked_when_built():
+    err = nt.NamedTensorError
+    _raises(err, lambda: nts.axis_names(0), "strategies.axis_names", "max_length", ">= 1")
+    _raises(TypeError, lambda: nts.axis_names(2.5), "strategies.axis_names", "max_length")
+    _raises(err, lambda: nts.sizes(min_size=-1), "strategies.sizes", "min_size", "-1")
+    _raises(err, lambda: nts.sizes(min_size=3, max_size=2), "strategies.sizes",
+            "max_size must be >= min_size", "min_size=3", "max_size=2")
+    _raises(err, lambda: nts.sizes(min_rank=-1), "strategies.sizes", "min_rank")
+    _raises(err, lambda: nts.sizes(min_rank=3, max_rank=2), "strategies.sizes", "max_rank")
+    _raises(err, lambda: nts.sizes(max_rank=65), "strategies.sizes", "max_rank", "64")
+    _raises(TypeError, lambda: nts.sizes(max_size="5"), "strategies.sizes", "max_size")
+    _raises(TypeError, lambda: nts.sizes(names={"a", "b"}), "strategies.sizes", "names")
+    _raises(nt.AxisNameError, lambda: nts.sizes(names=["a", "a"]), "strategies.sizes", "'a'")
+    _raises(err, lambda: nts.named_tensors(max_rank=-2), "strategies.sizes", "max_rank")
+    _raises(err, lambda: nts.broadcastable(-1), "strategies.broadcastable", "n", ">= 1")
+    _raises(TypeError, lambda: nts.broadcastable(2.0), "strategies.broadcastable", "n")
+    _raises(err, lambda: nts.broadcastable(2, min_rank=3, max_rank=1),
+            "strategies.broadcastable", "max_rank")
+    _raises(err, lambda: nts.broadcastable(2, max_names=1, min_rank=2),
+            "strategies.broadcastable", "max_names")
+    _raises(err, lambda: nts.broadcastable(2, min_size=-1), "strategies.broadcastable",
+            "min_size")
+    _raises(err, lambda: nts.einsum_problems(max_operands=0), "strategies.einsum_problems",
+            "max_operands")
+    _raises(err, lambda: nts.einsum_problems(min_operands=0), "strategies.einsum_problems",
+            "min_operands")
+    _raises(err, lambda: nts.einsum_problems(min_operands=3, max_operands=2),
+            "strategies.einsum_problems", "max_operands must be >= min_operands")
+    _raises(err, lambda: nts.einsum_problems(max_names=0), "strategies.einsum_problems",
+            "max_names")
+    _raises(err, lambda: nts.einsum_problems(max_rank=-1), "strategies.einsum_problems",
+            "max_rank")
+    _raises(err, lambda: nts.einsum_problems(min_size=2, max_size=1),
+            "strategies.einsum_problems", "max_size")
+    _raises(TypeError, lambda: nts.permuted(np.zeros(2)), "strategies.permuted", "NamedTensor")
+
+
+def test_strategy_tensor_arguments_are_checked_when_built():
+    op = "strategies.named_tensors"
+    for bad in ("U3", "object", None, "bfloat16"):
+        _raises(TypeError, lambda: nts.named_tensors(dtype=bad), op, "dtype")
+    with pytest.raises((TypeError, nt.NamedTensorError), match="'bogus'"):
+        nts.named_tensors(dtype="bogus")
+    _raises(nt.NamedTensorError, lambda: nts.named_tensors(backend="bogus"), op, "'bogus'")
+    _raises(nt.NamedTensorError, lambda: nts.named_tensors(backend=["jax", "torch"]), op,
+            "'torch'")
+    _raises(nt.NamedTensorError, lambda: nts.named_tensors(backend=()), op, "empty")
+    _raises(TypeError, lambda: nts.named_tensors(backend=3), op, "backend")
+    _raises(TypeError, lambda: nts.named_tensors(elements=[1, 2]), op, "elements")
+    _raises(nt.AxisSizeError, lambda: nts.named_tensors({"a": -1}), op, "'a'", "-1")
+    _raises(TypeError, lambda: nts.named_tensors([2, 3]), op, "sizes")
+    _raises(TypeError, lambda: nts.named_tensors({"a": 2}, max_rank=1), op, "max_rank")
+    _raises(TypeError, lambda: nts.named_tensors(max_rnk=1), op, "max_rnk")
+    for build in (lambda **kw: nts.broadcastable(2, **kw), lambda **kw: nts.einsum_problems(**kw)):
+        _raises(TypeError, lambda: build(dtype="U3"), "strategies.", "dtype")
+        _raises(nt.NamedTensorError, lambda: build(backend="bogus"), "strategies.", "'bogus'")
+
+
+@given(data=st.data())
+def test_drawn_dtypes_and_sizes_are_checked_too(data):
+    with pytest.raises(TypeError, match="strategies.named_tensors"):
+        data.draw(nts.named_tensors(dtype=st.just("U3")))
+    with pytest.raises(nt.AxisSizeError, match="strategies.named_tensors"):
+        data.draw(nts.named_tensors(st.just({"a": -1})))
+
+
+def test_assert_allclose_checks_its_arguments():
+    t = nt.zeros({"a": 2})
+    for arg in ("rtol", "atol"):
+        for bad in (-1, -1e-9, float("nan"), float("inf")):
+            _raises(nt.NamedTensorError, lambda: assert_allclose(t, t, **{arg: bad}),
+                    "assert_allclose", arg)
+        for bad in ("1e-6", None, True, [0.1]):
+            _raises(TypeError, lambda: assert_allclose(t, t, **{arg: bad}), "assert_allclose",
+                    arg)
+    _raises(TypeError, lambda: assert_allclose(t, t, err_msg=3), "assert_allclose", "err_msg")
+    _raises(TypeError, lambda: assert_allclose(t, "zeros"), "assert_allclose", "desired")
+    _raises(TypeError, lambda: assert_allclose(None, t), "assert_allclose", "actual")
+    _raises(TypeError, lambda: assert_allclose(np.array(["a"]), np.array(["b"])),
+            "assert_allclose", "actual")
+    _raises(TypeError, lambda: jax.jit(lambda x: assert_allclose(x, x) or x)(t),
+            "assert_allclose", "traced")
+    assert_allclose(t, t, rtol=np.float32(1e-3), atol=1)
+
+
+def test_assert_allclose_mismatches_are_assertion_errors():
+    ones = nt.ones({"a": 2})
+    for a, b in ((nt.zeros({"a": 2}, dtype="bool"), ones.astype("bool")),
+                 (nt.zeros({"a": 2}, dtype="bfloat16"), ones.astype("bfloat16")),
+                 (nt.zeros({"a": 2}, dtype="int8"), ones.astype("int8")),
+                 (nt.zeros({"a": 2}, dtype="complex64"), ones),
+                 (nt.zeros({"a": 2}, backend="numpy"), ones),
+                 (nt.tensor(0.0, ()), 1), (2, nt.tensor(1, ())), (1.0, ones),
+                 (np.zeros(2), np.ones(2)), (np.zeros(2), ones)):
+        with pytest.raises(AssertionError):
+            assert_allclose(a, b)
+        with pytest.raises(AssertionError):
+            assert_allclose(b, a)
+    with pytest.raises(AssertionError, match="desired is a scalar but actual has axes"):
+        assert_allclose(ones, 1.0)

@@ -6,20 +6,52 @@
 >>> assert_allclose(t.align_to("b", "a"), t)
 """
 
+import math
+
 import numpy as np
 
+from .. import _validate
+from .._errors import NamedTensorError
 from .._tensor import NamedTensor
 
 __all__ = ["assert_allclose", "strategies"]
 
+_OP = "assert_allclose"
 
-def _as_named(x, like, which):
+
+def _tolerance(value, arg):
+    value = _validate.real(value, _OP, arg)
+    if not value >= 0 or not math.isfinite(value):  # nan fails both
+        raise NamedTensorError(f"{_OP}: {arg} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+def _operand(x, which):
+    """A NamedTensor, a number, or an array (positional: refused next to a NamedTensor)."""
     if isinstance(x, NamedTensor):
+        import jax
+        if isinstance(x.data, jax.core.Tracer):
+            raise TypeError(f"{_OP}: {which} {_fmt(x.sizes)} is traced (inside jit, grad or "
+                            f"vmap); compare concrete tensors, outside the transform")
         return x
-    if np.ndim(x) == 0:
-        return None if like.ndim else x
-    raise AssertionError(f"assert_allclose: {which} is a positional {type(x).__name__} of "
-                         f"shape {np.shape(x)}; compare NamedTensors so that names are checked")
+    if isinstance(x, (bool, int, float, complex, np.number, np.bool_)):
+        return x
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        _validate.dtype(x.dtype, _OP, f"{which}'s dtype")  # numbers only, not str/object
+        return x
+    raise TypeError(f"{_OP}: {which} must be a NamedTensor or a number, got "
+                    f"{type(x).__name__}")
+
+
+def _values(x):
+    """A NumPy array NumPy's assert_allclose can subtract: bool as int, and the
+    extension floats (bfloat16, float8) as float64."""
+    x = np.asarray(x.numpy() if isinstance(x, NamedTensor) else x)
+    if x.dtype == np.bool_:
+        return x.astype(np.int8)
+    if x.dtype.kind not in "iufc":
+        return x.astype(np.float64)
+    return x
 
 
 def assert_allclose(actual, desired, rtol=1e-6, atol=0, *, err_msg=""):
@@ -40,22 +72,34 @@ def assert_allclose(actual, desired, rtol=1e-6, atol=0, *, err_msg=""):
 
     Args:
         actual, desired: NamedTensors (a scalar is accepted for a 0-d comparison).
-        rtol, atol: tolerances as in ``numpy.testing.assert_allclose``.
+        rtol, atol: tolerances as in ``numpy.testing.assert_allclose``: finite numbers
+            ``>= 0`` (a wrong type is a ``TypeError``, a wrong value a
+            ``NamedTensorError``).
         err_msg: extra text for the failure message.
+
+    Raises:
+        AssertionError: the tensors differ in names, sizes or values.
     """
-    a = actual if isinstance(actual, NamedTensor) else None
-    d = desired if isinstance(desired, NamedTensor) else None
-    if a is None and d is None:
-        np.testing.assert_allclose(actual, desired, rtol=rtol, atol=atol, err_msg=err_msg)
+    rtol, atol = _tolerance(rtol, "rtol"), _tolerance(atol, "atol")
+    if not isinstance(err_msg, str):
+        raise TypeError(f"{_OP}: err_msg must be a str, got {type(err_msg).__name__}")
+    a, d = _operand(actual, "actual"), _operand(desired, "desired")
+    if not isinstance(a, NamedTensor) and not isinstance(d, NamedTensor):
+        np.testing.assert_allclose(_values(a), _values(d), rtol=rtol, atol=atol,
+                                   err_msg=err_msg)
         return
-    if a is None:
-        return assert_allclose(desired, actual, rtol, atol, err_msg=err_msg)
-    d = _as_named(desired, a, "desired")
-    if d is None:
-        raise AssertionError(f"assert_allclose: desired is a scalar but actual has axes "
-                             f"{a.sizes}")
-    if not isinstance(d, NamedTensor):
-        np.testing.assert_allclose(a.numpy(), d, rtol=rtol, atol=atol, err_msg=err_msg)
+    for which, x, other, name in (("actual", a, d, "desired"), ("desired", d, a, "actual")):
+        if isinstance(x, NamedTensor):
+            continue
+        if np.ndim(x):
+            raise AssertionError(f"{_OP}: {which} is a positional {type(x).__name__} of "
+                                 f"shape {np.shape(x)}; compare NamedTensors so that names "
+                                 f"are checked")
+        if other.ndim:
+            raise AssertionError(f"{_OP}: {which} is a scalar but {name} has axes "
+                                 f"{other.sizes}")
+        np.testing.assert_allclose(_values(a), _values(d), rtol=rtol, atol=atol,
+                                   err_msg=err_msg)
         return
     sa, sd = a.sizes, d.sizes
     header = f"actual {_fmt(sa)} vs desired {_fmt(sd)}"
@@ -69,7 +113,7 @@ def assert_allclose(actual, desired, rtol=1e-6, atol=0, *, err_msg=""):
         raise AssertionError(f"sizes differ (actual, desired): {sizes}\n{header}\n"
                              f"{err_msg}".rstrip())
     np.testing.assert_allclose(
-        a.numpy(), d.align_to(*a.names).numpy(), rtol=rtol, atol=atol,
+        _values(a), _values(d.align_to(*a.names)), rtol=rtol, atol=atol,
         err_msg=f"values differ; axes in order {a.names}. {err_msg}".strip())
 
 

@@ -1,0 +1,373 @@
+"""nt.random: bad input (one test per class, SPEC section 15) and properties of the
+samples, checked against NumPy oracles written independently of the library."""
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+import namedtensor as nt
+from namedtensor.testing import strategies as nts
+
+R = nt.random
+KEY = R.key(0)
+VALUE = 12345.678  # a value that must never appear in a message
+SAMPLERS = {  # name: a call with every other argument valid
+    "split": lambda key: R.split(key),
+    "normal": lambda key: R.normal(key, {"a": 2}),
+    "uniform": lambda key: R.uniform(key, {"a": 2}),
+    "bernoulli": lambda key: R.bernoulli(key, 0.5, {"a": 2}),
+    "randint": lambda key: R.randint(key, {"a": 2}, 0, 3),
+}
+
+
+def _raises(exc, fn, *fragments):
+    with pytest.raises(exc) as info:
+        fn()
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    assert "12345" not in message, message
+    return message
+
+
+# --- bad input: one test per class ------------------------------------------------------
+def test_bad_keys_name_the_function():
+    for name, call in SAMPLERS.items():
+        op = f"nt.random.{name}"
+        for bad in (None, 3, np.zeros(2, np.float32), np.zeros(3, np.uint32), "key"):
+            _raises(TypeError, lambda: call(bad), op, "key must be a random key")
+        _raises(nt.NamedTensorError, lambda: call(R.split(KEY, 3)), op, "one key", "(3,)")
+    SAMPLERS["normal"](jax.random.PRNGKey(0))  # a legacy uint32 key is accepted
+
+
+def test_bad_seeds():
+    for bad in (1.0, True, np.bool_(False), "1", None, np.zeros(2, np.int32), jnp.array(1.5)):
+        _raises(TypeError, lambda: R.key(bad), "nt.random.key", "seed")
+    for bad in (2**70, -2**70, 2**64):
+        _raises(nt.NamedTensorError, lambda: R.key(bad), "nt.random.key", "outside")
+    if not jax.config.jax_enable_x64:  # JAX would keep 32 bits: key(2**32) == key(0)
+        _raises(nt.NamedTensorError, lambda: R.key(2**32), "nt.random.key", "4294967296",
+                "collide")
+    for good in (0, -1, 2**32 - 1, -2**31, np.int64(7), np.uint32(2**32 - 1), jnp.array(3)):
+        R.key(good)
+
+
+def test_split_counts():
+    for bad in (2.0, True, "2", None):
+        _raises(TypeError, lambda: R.split(KEY, bad), "nt.random.split", "n must be an int")
+    _raises(nt.NamedTensorError, lambda: R.split(KEY, -1), "nt.random.split", ">= 0", "-1")
+    _raises(nt.AxisSizeError, lambda: R.split(KEY, 2**62), "nt.random.split", "n=")
+    assert R.split(KEY, 0).shape == (0,)  # allowed: split(key, len(layers)) with no layers
+    assert R.split(KEY, np.int64(3)).shape == (3,)
+
+
+def test_bad_sizes():
+    for name, call in (("normal", lambda s: R.normal(KEY, s)),
+                       ("uniform", lambda s: R.uniform(KEY, s)),
+                       ("bernoulli", lambda s: R.bernoulli(KEY, 0.5, s)),
+                       ("randint", lambda s: R.randint(KEY, s, 0, 3))):
+        op = f"nt.random.{name}"
+        _raises(TypeError, lambda: call([2, 3]), op, "ordered mapping")
+        _raises(TypeError, lambda: call({"a": 2.0}), op, "'a'", "int")
+        _raises(TypeError, lambda: call({"a": True}), op, "'a'")
+        _raises(nt.AxisSizeError, lambda: call({"a": 2, "b": -1}), op, "'b'", "-1")
+        _raises(nt.AxisNameError, lambda: call({"1a": 2}), op, "'1a'")
+
+
+_HUGE = """
+import namedtensor as nt
+k = nt.random.key(0)
+huge = {"a": 2**62, "b": 2**62}
+for call in (lambda: nt.random.normal(k, huge), lambda: nt.random.uniform(k, huge),
+             lambda: nt.random.bernoulli(k, 0.5, huge), lambda: nt.random.randint(k, huge, 0, 3),
+             lambda: nt.random.normal(k, {"a": 2**40, "b": 2**20}),
+             lambda: nt.random.split(k, 2**62)):
+    try:
+        call()
+    except nt.AxisSizeError as e:
+        assert "nt.random." in str(e), e
+    else:
+        raise SystemExit("no error")
+print("refused")
+"""
+
+
+def test_huge_sizes_are_refused_before_allocating():
+    # in a subprocess: if the guard failed, XLA would abort the process, not fail a test
+    done = subprocess.run([sys.executable, "-c", _HUGE], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0 and "refused" in done.stdout, done.stderr[-2000:]
+
+
+def test_bad_dtypes():
+    for bad in ("int32", "bool", "uint8"):
+        _raises(TypeError, lambda: R.normal(KEY, {"a": 2}, bad), "nt.random.normal",
+                "floating dtype", bad)
+        _raises(TypeError, lambda: R.uniform(KEY, {"a": 2}, dtype=bad), "nt.random.uniform",
+                "floating dtype", bad)
+    for bad in ("float32", "bool", "complex64"):
+        _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, 0, 2, bad), "nt.random.randint",
+                "integer dtype", bad)
+    for call in (lambda d: R.normal(KEY, {"a": 2}, d), lambda d: R.uniform(KEY, {"a": 2}, dtype=d),
+                 lambda d: R.randint(KEY, {"a": 2}, 0, 2, d)):
+        for bad in ("U3", None, object, [1]):
+            _raises(TypeError, lambda: call(bad), "nt.random.", "dtype")
+        _raises((TypeError, nt.NamedTensorError), lambda: call("bogus"), "nt.random.", "'bogus'")
+    _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, 0, 2, "int4"), "nt.random.randint",
+            "8-, 16-, 32- and 64-bit")
+
+
+def test_randint_bounds_must_fit_the_dtype():
+    _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, -1, 3, "uint8"),
+            "nt.random.randint", "uint8")
+    _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, 0, 257, "uint8"),
+            "nt.random.randint", "high=257", "uint8")
+    _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, 0, 2**31 + 1),
+            "nt.random.randint", "int32")
+    _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, -2**70, 0),
+            "nt.random.randint", "int32")
+    wide = nt.tensor(np.array([0, 2**40]), "a", backend="numpy")  # int64 NumPy data
+    if not jax.config.jax_enable_x64:
+        _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, 0, wide),
+                "nt.random.randint", "high (a=2)", "int32", "wrap")
+
+
+def test_uniform_bad_bounds():
+    op = "nt.random.uniform"
+    _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, 2.0, 1.0), op, "low=2.0",
+            "high=1.0")
+    for low, high in ((0.0, float("nan")), (float("nan"), 1.0), (0.0, float("inf")),
+                      (-float("inf"), 0.0), (0, 10**400)):
+        _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, low, high), op, "finite")
+    _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, -3e38, 3e38), op,
+            "float32", "high - low")
+    _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, 0.0, 1e39), op, "float32")
+    for bad in ("0", None, True, 1j):
+        _raises(TypeError, lambda: R.uniform(KEY, {"a": 2}, low=bad), op, "low")
+        _raises(TypeError, lambda: R.uniform(KEY, {"a": 2}, high=bad), op, "high")
+
+
+def test_randint_bad_bounds():
+    op = "nt.random.randint"
+    for low, high in ((3, 3), (5, 2)):
+        _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, low, high), op,
+                f"low={low}", f"high={high}")
+    for bad in (1.5, "1", None, True, np.float32(1)):
+        _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, bad, 5), op, "low must be an int")
+        _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, -5, bad), op, "high must be an int")
+
+
+def test_bernoulli_bad_p():
+    op = "nt.random.bernoulli"
+    for bad in (1.5, -0.1, float("nan"), float("inf")):
+        _raises(nt.NamedTensorError, lambda: R.bernoulli(KEY, bad, {"a": 2}), op, "[0, 1]",
+                f"p={bad!r}")
+    for bad in ("0.5", None, True, 0.5j):
+        _raises(TypeError, lambda: R.bernoulli(KEY, bad, {"a": 2}), op, "p")
+    p = nt.tensor([0.5, VALUE, np.nan], "a")
+    _raises(nt.NamedTensorError, lambda: R.bernoulli(KEY, p, {"a": 3}), op, "p (a=3)",
+            "2 of its 3 values")
+
+
+def test_positional_arrays_are_refused():
+    for name, call in (("bernoulli p", lambda x: R.bernoulli(KEY, x, {"a": 2})),
+                       ("uniform low", lambda x: R.uniform(KEY, {"a": 2}, low=x)),
+                       ("uniform high", lambda x: R.uniform(KEY, {"a": 2}, 0.0, x + 1)),
+                       ("randint low", lambda x: R.randint(KEY, {"a": 2}, x, 9)),
+                       ("randint high", lambda x: R.randint(KEY, {"a": 2}, 0, x + 1))):
+        op, arg = name.split()
+        for x in (np.zeros(2, np.int32), jnp.zeros((2,), jnp.int32)):
+            _raises(TypeError, lambda: call(x), f"nt.random.{op}", arg, "shape (2,)",
+                    "nt.tensor(x, names)")
+        call(np.array(0, np.int32))  # a 0-d array is a number
+        call(jnp.array(0, jnp.int32))
+
+
+def test_named_operands_must_match_sizes():
+    p = nt.tensor([0.5, 0.5, 0.5], "b")
+    _raises(nt.AxisNameError, lambda: R.bernoulli(KEY, p, {"a": 3}), "nt.random.bernoulli",
+            "['b']", "(a=3)")
+    _raises(nt.AxisSizeError, lambda: R.bernoulli(KEY, p, {"a": 2, "b": 4}),
+            "nt.random.bernoulli", "'b'", "size 3", "size 4")
+    low = nt.tensor([0, 1, 2], "b")
+    _raises(nt.AxisSizeError, lambda: R.uniform(KEY, {"b": 2}, low=low), "nt.random.uniform",
+            "'b'", "size 3", "size 2")
+    _raises(nt.AxisNameError, lambda: R.randint(KEY, {"c": 3}, low, 9), "nt.random.randint",
+            "['b']")
+
+
+def test_named_operand_dtypes_and_values():
+    c = nt.tensor([0.5j, 0.5], "a")
+    _raises(TypeError, lambda: R.bernoulli(KEY, c, {"a": 2}), "nt.random.bernoulli", "complex")
+    f = nt.tensor([0.0, 1.0], "a")
+    _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, f, 5), "nt.random.randint",
+            "integer NamedTensor", "float32")
+    _raises(TypeError, lambda: R.uniform(KEY, {"a": 2}, nt.tensor([True, False], "a")),
+            "nt.random.uniform", "low")
+    low = nt.tensor([0.0, VALUE], "a")
+    _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, low, 1.0), "nt.random.uniform",
+            "low (a=2)", "low exceeds high")
+    _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, low * np.nan, 1.0),
+            "nt.random.uniform", "finite")
+    ilow = nt.tensor([0, 12345], "a")
+    _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, ilow, 10), "nt.random.randint",
+            "low (a=2)", "low >= high")
+    _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, ilow, ilow),
+            "nt.random.randint", "low >= high")
+
+
+def test_traced_named_operands_are_not_read():
+    # inside jit the values are unknown: no check, no error, still broadcast by name
+    p = nt.tensor([0.0, 1.0], "b")
+
+    @jax.jit
+    def sample(key, p, high):
+        return (R.bernoulli(key, p, {"a": 3, "b": 2}).data,
+                R.randint(key, {"b": 2, "a": 3}, p.astype("int32"), high).data)
+
+    mask, ints = sample(KEY, p, jnp.array(2))
+    np.testing.assert_array_equal(mask, [[False, True]] * 3)
+    assert ints.shape == (2, 3) and np.all((ints >= np.array([[0], [1]])) & (ints < 2))
+
+
+# --- properties -----------------------------------------------------------------------------
+DTYPES = {"normal": ["float32", "float16", "bfloat16"], "uniform": ["float32", "float16"],
+          "randint": ["int32", "int8", "uint8", "uint32"], "bernoulli": ["bool"]}
+
+
+@given(nts.sizes(max_rank=3, min_size=0, max_size=3), st.sampled_from(sorted(DTYPES)),
+       st.data())
+def test_results_have_the_sizes_names_and_dtype(sizes, name, data):
+    dtype = data.draw(st.sampled_from(DTYPES[name]))
+    key = R.key(data.draw(st.integers(0, 2**32 - 1)))
+    if name == "bernoulli":
+        t = R.bernoulli(key, 0.5, sizes)
+    elif name == "randint":
+        t = R.randint(key, sizes, 0, 3, dtype)
+    else:
+        t = getattr(R, name)(key, sizes, dtype=dtype)
+    assert t.sizes == sizes and tuple(t.names) == tuple(sizes)
+    assert t.dtype == np.dtype(dtype) and t.backend == "jax"
+
+
+@given(st.floats(-1e3, 1e3, allow_subnormal=False), st.floats(0, 1e3, allow_subnormal=False),
+       st.integers(0, 2**32 - 1))
+def test_uniform_is_within_low_high(low, width, seed):
+    high = low + width
+    lo, hi = np.float32(low), np.float32(high)
+    tiny = np.finfo(np.float32).tiny  # XLA flushes subnormal bounds to zero on CPU
+    assume(all(v == 0 or abs(v) >= tiny for v in (lo, hi)))
+    x = R.uniform(R.key(seed), {"a": 4, "b": 8}, low, high).numpy()
+    assert x.dtype == np.float32
+    if lo == hi:
+        assert np.all(x == lo)
+    else:
+        assert np.all((x >= lo) & (x < hi)), (lo, hi, x.min(), x.max())
+
+
+def test_uniform_never_reaches_high():
+    # JAX computes low + u * (high - low), which rounds up to high for narrow ranges
+    for low in (1.0, 1000.0, -3.5):
+        high = float(np.nextafter(np.float32(low), np.float32(np.inf)))
+        x = R.uniform(KEY, {"n": 4096}, low, high).numpy()
+        assert np.all(x == np.float32(low))
+
+
+@given(st.sampled_from(["int8", "uint8", "int16", "int32", "uint32"]), st.data())
+def test_randint_is_within_low_high(dtype, data):
+    info = np.iinfo(dtype)
+    low = data.draw(st.integers(int(info.min), int(info.max)))
+    high = data.draw(st.integers(low + 1, int(info.max) + 1))
+    x = R.randint(R.key(data.draw(st.integers(0, 100))), {"n": 64}, low, high, dtype).numpy()
+    assert x.dtype == np.dtype(dtype)
+    assert all(low <= int(v) < high for v in x)
+
+
+def test_randint_full_ranges():
+    for dtype in ("uint8", "int32", "uint32"):
+        info = np.iinfo(dtype)
+        for low in (int(info.min), int(info.min) + 7):
+            x = R.randint(KEY, {"n": 4096}, low, int(info.max) + 1, dtype).numpy()
+            assert x.dtype == np.dtype(dtype) and x.min() >= low
+            assert x.max() > info.max - (int(info.max) - low) // 8  # reaches the top eighth
+            assert len(np.unique(x)) > 100
+
+
+def test_bernoulli_extremes():
+    assert not R.bernoulli(KEY, 0.0, {"a": 5, "b": 7}).numpy().any()
+    assert R.bernoulli(KEY, 1.0, {"a": 5, "b": 7}).numpy().all()
+    assert R.bernoulli(KEY, 1, {"a": 3}).numpy().all()
+    mean = R.bernoulli(KEY, 0.3, {"n": 100_000}).numpy().mean()
+    assert abs(mean - 0.3) < 5 * np.sqrt(0.3 * 0.7 / 100_000)
+
+
+def _oracle(values, value_names, names, shape):
+    """``values`` (axes ``value_names``) broadcast by name to ``names``/``shape``, one
+    element at a time."""
+    out = np.empty(shape, values.dtype)
+    for index in itertools.product(*map(range, shape)):
+        at = dict(zip(names, index))
+        out[index] = values[tuple(at[n] for n in value_names)]
+    return out
+
+
+_NAMED = nts.sizes(min_rank=1, max_rank=3, max_size=3)
+
+
+@settings(max_examples=20)
+@given(_NAMED, st.data())
+def test_bernoulli_broadcasts_p_by_name(sizes, data):
+    names, shape = tuple(sizes), tuple(sizes.values())
+    sub = data.draw(st.permutations(names))[:data.draw(st.integers(0, len(names)))]
+    backend = data.draw(st.sampled_from(["jax", "numpy"]))
+    p_np = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=1, max_size=27)))
+    size = int(np.prod([sizes[n] for n in sub]))
+    p_np = np.resize(p_np, size).reshape([sizes[n] for n in sub]).astype(np.float32)
+    p = nt.tensor(p_np, list(sub), backend=backend)
+    t = R.bernoulli(KEY, p, sizes)
+    assert t.names == names
+    np.testing.assert_array_equal(t.numpy(), _oracle(p_np, sub, names, shape).astype(bool))
+
+
+@settings(max_examples=20)
+@given(_NAMED, st.data())
+def test_named_bounds_broadcast_by_name(sizes, data):
+    names, shape = tuple(sizes), tuple(sizes.values())
+    sub = data.draw(st.permutations(names))[:data.draw(st.integers(0, len(names)))]
+    size = int(np.prod([sizes[n] for n in sub]))
+    low_np = np.array(data.draw(st.lists(st.integers(-50, 50), min_size=size, max_size=size)),
+                      np.int32).reshape([sizes[n] for n in sub])
+    low = nt.tensor(low_np, list(sub))
+    expected = _oracle(low_np, sub, names, shape)
+    # high = low + 1 leaves one integer, and uniform with low == high gives low: exact oracles
+    np.testing.assert_array_equal(R.randint(KEY, sizes, low, low + 1).numpy(), expected)
+    np.testing.assert_array_equal(R.uniform(KEY, sizes, low, low).numpy(),
+                                  expected.astype(np.float32))
+    x = R.uniform(KEY, sizes, low, low + 2).numpy()
+    assert np.all((x >= expected) & (x < expected + 2))
+    k = R.randint(KEY, sizes, -60, low + 1).numpy()
+    assert np.all((k >= -60) & (k <= expected))
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_same_key_same_values(seed):
+    sizes = {"a": 3, "b": 4}
+    for call in (lambda k: R.normal(k, sizes), lambda k: R.uniform(k, sizes, -2.0, 5.0),
+                 lambda k: R.bernoulli(k, 0.5, sizes), lambda k: R.randint(k, sizes, 0, 1000)):
+        np.testing.assert_array_equal(call(R.key(seed)).numpy(), call(R.key(seed)).numpy())
+    k1, k2 = R.split(R.key(seed))
+    assert not np.array_equal(R.normal(k1, sizes).numpy(), R.normal(k2, sizes).numpy())
+
+
+def test_keys_work_inside_jit():
+    x = jax.jit(lambda s: R.normal(R.key(s), {"a": 2}).data)(jnp.array(3))
+    np.testing.assert_array_equal(x, R.normal(R.key(3), {"a": 2}).numpy())
+    k = jax.jit(lambda k: R.uniform(k, {"a": 3}, 0.0, 2.0).data)(KEY)
+    np.testing.assert_array_equal(k, R.uniform(KEY, {"a": 3}, 0.0, 2.0).numpy())
