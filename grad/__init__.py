@@ -184,8 +184,11 @@ def grad(f=DECORATE, argnums=0, has_aux=False):
 
 
 def _dtype(x):
-    """The dtype JAX gives ``x`` (a Python float is float32 without x64)."""
-    return np.dtype(x.dtype) if hasattr(x, "dtype") else jnp.result_type(x)
+    """The dtype JAX gives ``x`` (a Python float is float32 without x64); random keys keep
+    their key dtype (no NumPy equivalent)."""
+    if hasattr(x, "dtype"):
+        return x.dtype if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else np.dtype(x.dtype)
+    return jnp.result_type(x)
 
 
 def _tangent_dtypes(reference, value, op, where, same_int_ok):
@@ -260,6 +263,9 @@ def jvp(f, primals, tangents):
     return jax.jvp(f, primals, tangents)
 
 
+_MAX_ORDER = 4  # each order nests every lower one: order 5 is already minutes of tracing
+
+
 def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, eps=None):
     """Check ``f``'s derivatives against finite differences (``jax.test_util.check_grads``).
 
@@ -276,7 +282,7 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
     _validate.function(f, op)
     args = _arguments(args, op, "args")
     _check_inexact(args, range(len(args)), op)
-    order = _validate.integer(order, op, "order", low=1)
+    order = _validate.integer(order, op, "order", low=1, high=_MAX_ORDER)
     modes = (modes,) if isinstance(modes, str) else modes
     if not isinstance(modes, (tuple, list)) or not all(isinstance(m, str) for m in modes):
         raise TypeError(f"{op}: modes must be 'fwd', 'rev' or a sequence of them, got "
@@ -291,4 +297,7 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
             raise NamedTensorError(f"{op}: {name} must be "
                                    f"{'positive' if name == 'eps' else 'non-negative'} (or None "
                                    f"for JAX's default), got {tol}")
+        if tol is not None and not np.isfinite(float(min(tol, 1e300))):
+            raise NamedTensorError(f"{op}: {name} must be finite, got {tol}")
+    atol, rtol, eps = (None if v is None else float(min(v, 1e300)) for v in (atol, rtol, eps))
     jax_check_grads(f, args, order, modes=tuple(modes), atol=atol, rtol=rtol, eps=eps)

@@ -101,6 +101,8 @@ def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=N
     if stop is None:
         start, stop = 0, start
     dtype = V.dtype(dtype, op)
+    if dtype is not None and dtype.kind not in "iuf":
+        raise TypeError(f"{op}: dtype must be an integer or floating dtype, got {dtype}")
     if dtype is None or dtype.kind in "iu":
         start, stop, step = (V.integer(v, op, arg) for v, arg in
                              ((start, "start"), (stop, "stop"), (step, "step")))
@@ -134,7 +136,8 @@ def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=No
     """
     op = "nt.linspace"
     name = V.name(name, op)
-    start, stop = V.real(start, op, "start"), V.real(stop, op, "stop")
+    start, stop = (_float(V.real(v, op, arg), op, arg) for v, arg in
+                   ((start, "start"), (stop, "stop")))
     num = V.integer(num, op, "num", low=0)
     dtype = V.dtype(dtype, op, allow_none=False)
     if dtype.kind not in "fc":
@@ -144,6 +147,16 @@ def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=No
     be = get_backend(V.backend(backend, op))
     target = None if device is None else V.device(device, op, be.name)
     return _place(be.xp.linspace(start, stop, num, dtype=dtype), (name,), be, target)
+
+
+def _float(value, op, arg):
+    try:
+        value = float(value)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise NamedTensorError(f"{op}: {arg} must be a finite number")
+    return value
 
 
 def from_xarray(da, *, backend=None):

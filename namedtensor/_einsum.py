@@ -17,7 +17,7 @@ from . import _validate as V
 from ._caches import cached
 from ._errors import AxisNameError, SpecError
 from ._names import broadcast, did_you_mean, fmt_sizes
-from ._ops import as_operand, common_backend, data_on
+from ._ops import _SCALARS, as_operand, common_backend, data_on
 from ._spec import letters_hint, parse
 from ._tensor import NamedTensor
 
@@ -25,7 +25,6 @@ __all__ = ["einsum", "dot", "explain"]
 
 _STRATEGIES = ("auto", "auto-hq", "optimal", "dp", "greedy", "random-greedy",
                "random-greedy-128", "branch-all", "branch-2", "branch-1", "eager")
-_SCALARS = (bool, int, float, complex, np.generic)
 _ATTENTION = ("the classic case: attention weights with a key axis and values still named "
               "'seq' instead of it; the key axis is summed over the weights alone and the "
               "values come back unchanged")

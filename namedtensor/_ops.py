@@ -11,6 +11,7 @@ the backend interface (``b.erf``, ``b.logsumexp``, ...).
 import builtins
 from collections.abc import Mapping
 
+import jax
 import numpy as np
 
 from . import _validate as V
@@ -35,8 +36,12 @@ def as_operand(x, op):
     """A NamedTensor, or a Python/NumPy scalar (kept weakly typed); else a TypeError."""
     if isinstance(x, (NamedTensor, *_SCALARS)):
         return x
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        if len(x.shape) == 0:
+    if isinstance(x, (np.ndarray, jax.Array)):
+        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) or x.dtype.kind not in "biufc":
+            raise TypeError(f"{op}: cannot use an array of dtype {x.dtype} as an operand; "
+                            f"namedtensor computes on bools and numbers (a random key is "
+                            f"used through nt.random)")
+        if x.ndim == 0:
             return _new(x, (), backend_of(x))
         raise _positional_error(x, op)
     raise TypeError(f"{op}: cannot use a {type(x).__name__} as an operand; expected a "
@@ -154,6 +159,8 @@ def elementwise(impl, args, op, rule=None):
     """
     args = _fit_scalars([as_operand(a, op) for a in args], op)
     named = [a for a in args if isinstance(a, NamedTensor)]
+    if not named:  # only scalars: make them 0-d tensors, checked like nt.tensor(x, ())
+        args = named = [as_tensor(a, op) for a in args]
     backend = common_backend(named)
     names, _ = broadcast(tuple((t._names, tuple(t._data.shape)) for t in named), op)
     xp = backend.xp

@@ -61,12 +61,12 @@ def rename(t, mapping=None, /, **kwargs):
 def _expand_ellipsis(t, names, op):
     if len(names) == 1 and isinstance(names[0], str) and " " in names[0]:
         names = tuple(names[0].split())
-    if names.count(...) > 1:
-        raise AxisNameError(f"{op}: '...' may appear at most once")
     listed = [n for n in names if n is not ...]
     for n in listed:
         if type(n) is not str:
             raise TypeError(f"{op}: takes axis names (str) and ..., got {type(n).__name__}")
+    if len(names) - len(listed) > 1:
+        raise AxisNameError(f"{op}: '...' may appear at most once")
     parse_names(tuple(listed), op)
     for n in listed:
         index_of(t._names, n, op, t._data.shape)
@@ -211,7 +211,8 @@ def squeeze(t, name):
 
 def _common(tensors, op):
     """Operands as tensors of one backend (JAX if any is JAX)."""
-    if isinstance(tensors, (NamedTensor, str, Mapping)) or not hasattr(tensors, "__iter__"):
+    if isinstance(tensors, (NamedTensor, str, Mapping)) or not hasattr(tensors, "__iter__") \
+            or hasattr(tensors, "shape"):
         raise TypeError(f"{op}: tensors must be a list of NamedTensors, got "
                         f"{type(tensors).__name__}")
     tensors = [as_tensor(t, op) for t in tensors]
@@ -339,8 +340,8 @@ def getitem(t, index):
     """``t[{"seq": 3}]``, ``t[{"seq": slice(0, 10, 2)}]``, ``t[{"vocab": ids}]`` (gather)."""
     if not isinstance(index, Mapping):
         example = f"t[{{{t._names[0]!r}: 0}}]" if t._names else "t[{'name': 0}]"
-        raise TypeError(f"indexing: positional index {index!r} on {_describe(t)}; index by "
-                        f"name with a dict, e.g. {example} or "
+        raise TypeError(f"indexing: positional index {_index_text(index)} on {_describe(t)}; "
+                        f"index by name with a dict, e.g. {example} or "
                         f"t[{{{(t._names or ('name',))[0]!r}: slice(0, 2)}}]")
     basic = [slice(None)] * t.ndim
     dropped, gathers = set(), []
@@ -378,6 +379,15 @@ def getitem(t, index):
     for name, ids in gathers:
         t = _gather(t, name, ids)
     return t
+
+
+def _index_text(index):
+    """A positional index as written (ints, slices, ...), or only its type: never values."""
+    simple = (int, slice, type(...), type(None))
+    if isinstance(index, simple) or isinstance(index, tuple) and \
+            all(isinstance(i, simple) for i in index):
+        return repr(index)
+    return f"of type {type(index).__name__}"
 
 
 def _gather(t, name, ids):

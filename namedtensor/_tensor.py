@@ -33,12 +33,8 @@ class NamedTensor:
     __hash__ = None  # == is elementwise
 
     def __init__(self, data, names):
-        backend = backend_of(data)
-        if not backend.is_array(data):
-            data = backend.asarray(data)
-        names = V.names(names, "NamedTensor")
-        check_rank(names, data.shape, "NamedTensor")
-        self._data, self._names, self._backend = data, names, backend
+        t = make(data, names, None, None, backend_of(data).name, "NamedTensor")
+        self._data, self._names, self._backend = t._data, t._names, t._backend
 
     # --- the single internal constructor -------------------------------------
     @classmethod
@@ -352,6 +348,9 @@ def _convert(data, dtype, be, op):
                        else _default_int(), op)
         if isinstance(data, np.generic):
             V.dtype(data.dtype, op, "data's dtype")
+        if isinstance(data, (complex, np.complexfloating)) and dtype is not None and \
+                dtype.kind != "c":
+            raise TypeError(f"{op}: a complex value needs a complex dtype, not {dtype}")
         return be.asarray(data, dtype=dtype)
     if be.is_array(data) and be.name == "jax":
         V.dtype(data.dtype, op, "data's dtype")
@@ -375,6 +374,9 @@ def _convert(data, dtype, be, op):
                         f"floats or complex numbers of one shape (None, strings, ragged "
                         f"lists and integers beyond 64 bits are refused)")
     V.dtype(host.dtype, op, "data's dtype")
+    if be.name == "jax" or (dtype is not None and dtype != host.dtype):  # a copy is made
+        V.allocation(tuple(f"axis{i}" for i in range(host.ndim)), host.shape,
+                     dtype or host.dtype, op)
     want = dtype if dtype is not None else \
         (np.dtype(jax.dtypes.canonicalize_dtype(host.dtype)) if be.name == "jax" else host.dtype)
     if host.dtype.kind in "iu" and want.kind in "iub" and want != host.dtype and host.size:

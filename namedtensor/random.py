@@ -302,6 +302,10 @@ def uniform(key, sizes, low=0.0, high=1.0, dtype="float32"):
         if not span:
             raise NamedTensorError(f"{op}: with {which}, high - low overflows {cdt} at some "
                                    f"positions")
+    if tl is None:  # Python numbers as the dtype's values (a huge int would overflow JAX)
+        lo = np.asarray(lo, cdt)
+    if th is None:
+        hi = np.asarray(hi, cdt)
     x = jax.random.uniform(key, shape, dt, lo, hi)
     # JAX computes low + u * (high - low), which can round up to high: keep [low, high).
     a, b = jnp.asarray(lo, x.dtype), jnp.asarray(hi, x.dtype)

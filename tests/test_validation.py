@@ -346,3 +346,41 @@ def test_device_mismatch_in_elementwise_stack_concat_gather():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, env=env)
     assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]
+
+
+# --- found by the bad-input fuzz (tests/test_fuzz.py) ------------------------------------------
+@pytest.mark.parametrize("thing", [nt.TensorSpec({"a": 2}), jax.random.key(0), np.str_("s"),
+                                   np.array(["s"])])
+def test_things_that_are_not_operands(thing, backend):
+    t = nt.ones({"a": 2}, backend=backend)
+    for call in (lambda: t + thing, lambda: nt.exp(thing), lambda: nt.where(t > 0, thing, t),
+                 lambda: nt.einsum("a, a ->", t, thing), lambda: nt.stack([t, thing], "s")):
+        _raises(TypeError, call)
+
+
+def test_the_constructor_validates_like_nt_tensor():
+    for data in ("", None, 2**70, nt.TensorSpec({"a": 2})):
+        with pytest.raises((TypeError, nt.NamedTensorError)):
+            nt.NamedTensor(data, ())
+    assert nt.NamedTensor(np.zeros(2), "a").backend == "numpy"
+
+
+def test_scalars_alone_are_checked_like_tensors():
+    _raises(nt.NamedTensorError, lambda: nt.multiply(2**70, 2.0), "nt.multiply")
+    assert nt.add(1, 2).tolist() == 3
+    _raises(TypeError, lambda: nt.tensor(1j, (), dtype="float32"), "complex")
+    assert nt.linspace("t", 0, 2**40, 3).tolist()[-1] == 2.0**40
+
+
+def test_index_and_order_arguments_never_show_values(backend):
+    t = nt.full({"a": 2}, 12345.678, backend=backend)
+    _raises(TypeError, lambda: t[t], "indexing", "NamedTensor")
+    _raises(TypeError, lambda: t.align_to(t), "align_to")
+    _raises(TypeError, lambda: nt.concat(np.zeros(()), "a"), "nt.concat")
+    _raises(TypeError, lambda: nt.arange("a", 3, dtype=bool), "nt.arange")
+
+
+def test_huge_views_are_not_copied_onto_jax():
+    view = np.broadcast_to(np.zeros((), np.float32), (2**20, 2**20, 2**10))  # no memory
+    _raises(nt.AxisSizeError, lambda: nt.tensor(view, "a b c"), "nt.tensor", "can hold")
+    assert nt.tensor(view, "a b c", backend="numpy").shape == view.shape  # numpy keeps the view

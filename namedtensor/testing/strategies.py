@@ -72,7 +72,7 @@ def _check_backend(backend, op):
     """``None``, a backend name, or a non-empty sequence of names to draw from."""
     if backend is None or isinstance(backend, str):
         return _validate.backend(backend, op)
-    if not hasattr(backend, "__iter__") or isinstance(backend, Mapping):
+    if not isinstance(backend, (list, tuple)):
         raise TypeError(f"{op}: backend must be 'jax', 'numpy' or a sequence of them, got "
                         f"{type(backend).__name__}")
     names = tuple(backend)
