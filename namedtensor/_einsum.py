@@ -5,7 +5,6 @@ once (path search and every check on the arguments included) and cached; the
 backend executes its order. A repeated eager call costs one cache lookup.
 """
 
-from collections.abc import Mapping
 from typing import NamedTuple
 
 import jax
@@ -220,17 +219,7 @@ def _dot_spec(names, shapes, over, op):
 
 def _over(over, op):
     """``over`` as a tuple: one name, or a sequence (or set: order is irrelevant) of names."""
-    if isinstance(over, str):
-        return (over,)
-    if isinstance(over, Mapping) or hasattr(over, "shape") or not hasattr(over, "__iter__"):
-        raise TypeError(f"{op}: over must be a name or a sequence of names such as "
-                        f"['seq', 'd'], got {type(over).__name__}")
-    over = tuple(over)
-    for n in over:
-        if not isinstance(n, str):
-            raise TypeError(f"{op}: over must be a name or a sequence of names, got an "
-                            f"entry of type {type(n).__name__}")
-    return over
+    return V.name_group(over, op, "over")
 
 
 # --- operands and the cached lookup -------------------------------------------------

@@ -9,7 +9,6 @@ the backend interface (``b.erf``, ``b.logsumexp``, ...).
 
 
 import builtins
-from collections.abc import Mapping
 
 import jax
 import numpy as np
@@ -436,15 +435,7 @@ def _hashable(which, op):
     """A reduction's ``names`` as a cache key: None, one name, or a tuple of names."""
     if which is None or type(which) is str:
         return which
-    if isinstance(which, Mapping) or not hasattr(which, "__iter__") or hasattr(which, "shape"):
-        raise TypeError(f"{op}: names must be one axis name, a sequence of names or None, "
-                        f"got {type(which).__name__}")
-    which = tuple(which)
-    for n in which:
-        if type(n) is not str:
-            raise TypeError(f"{op}: names must be one axis name, a sequence of names or None; "
-                            f"got an entry of type {type(n).__name__}")
-    return which
+    return V.name_group(which, op)
 
 
 def _ddof(t, axes, ddof, op):

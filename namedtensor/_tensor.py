@@ -9,7 +9,7 @@ import numpy as np
 from . import _validate as V
 from .backends import backend_of, get_backend
 from ._errors import AxisNameError, NamedTensorError
-from ._names import check_rank, fmt_sizes, parse_names
+from ._names import check_rank, fmt_sizes
 
 __all__ = ["NamedTensor", "tensor", "from_numpy"]
 

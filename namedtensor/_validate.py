@@ -19,7 +19,7 @@ import numpy as np
 from ._errors import AxisNameError, AxisSizeError, DeviceMismatchError, NamedTensorError
 from ._names import fmt_sizes, parse_names
 
-__all__ = ["names", "name", "sizes", "allocation", "dtype", "backend", "device", "function",
+__all__ = ["names", "name_group", "name", "sizes", "allocation", "dtype", "backend", "device", "function",
            "key", "integer", "real", "fits", "nesting", "devices_agree", "default_float",
            "accumulation_dtype"]
 
@@ -51,6 +51,22 @@ def names(value, op, arg="names"):
         raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got "
                         f"{_type(value)}")
     return parse_names(value, op)
+
+
+def name_group(value, op, arg="names"):
+    """One name, or a collection of names whose order the result does not depend on (the
+    axes a reduction or ``nt.dot`` sums over): a tuple of str. Sets are fine here."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Mapping) or hasattr(value, "shape") or not hasattr(value, "__iter__"):
+        raise TypeError(f"{op}: {arg} must be one axis name or a sequence of names, got "
+                        f"{_type(value)}")
+    value = tuple(value)
+    for n in value:
+        if not isinstance(n, str):
+            raise TypeError(f"{op}: {arg} must be one axis name or a sequence of names; got "
+                            f"an entry of type {_type(n)}")
+    return value
 
 
 def name(value, op, arg="name"):

@@ -6,22 +6,13 @@ import numpy as np
 import pytest
 
 import namedtensor as nt
+from _helpers import raises as _raises
 
 VALUE = 12345.678  # a value that must never appear in a message
 
 
 def _t(sizes, backend="jax"):
     return nt.full(sizes, VALUE, dtype="float32", backend=backend)
-
-
-def _raises(exc, fn, *fragments):
-    with pytest.raises(exc) as info:
-        fn()
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    assert "12345" not in message, message
-    return message
 
 
 def test_hierarchy():

@@ -187,10 +187,9 @@ def test_positional_arrays_are_rejected_with_the_fix():
 
 def test_tensors_on_different_devices_raise_device_mismatch(tmp_path):
     """Two host devices (XLA's flag must be set before JAX starts, so: a subprocess)."""
-    import os
-    import subprocess
-    import sys
     import textwrap
+
+    from _helpers import run_isolated
 
     script = textwrap.dedent("""
         import namedtensor as nt
@@ -207,8 +206,4 @@ def test_tensors_on_different_devices_raise_device_mismatch(tmp_path):
                 raise SystemExit("no DeviceMismatchError")
         print("ok")
     """)
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
-           "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
+    run_isolated(script, devices=2)

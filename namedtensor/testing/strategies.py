@@ -15,7 +15,6 @@ smaller sizes and shorter names.
 """
 
 import string
-from collections.abc import Mapping
 
 import numpy as np
 from hypothesis import strategies as st
