@@ -17,6 +17,7 @@ without arguments.
 """
 
 import functools
+import inspect
 import numbers
 
 import jax
@@ -223,6 +224,19 @@ def _arguments(value, op, what):
     return value
 
 
+def _takes(f, args, op):
+    """``f`` accepts ``len(args)`` positional arguments (when its signature can be read)."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin or C callable: JAX will tell
+        return
+    try:
+        signature.bind(*args)
+    except TypeError as e:
+        raise TypeError(f"{op}: f cannot be called with the {len(args)} argument(s) in args "
+                        f"({e})") from None
+
+
 def vjp(f, *primals):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` accepts the cotangent in any axis order.
 
@@ -300,4 +314,8 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
         if tol is not None and not np.isfinite(float(min(tol, 1e300))):
             raise NamedTensorError(f"{op}: {name} must be finite, got {tol}")
     atol, rtol, eps = (None if v is None else float(min(v, 1e300)) for v in (atol, rtol, eps))
+    _takes(f, args, op)
+    if not jax.tree_util.tree_leaves(jax.eval_shape(f, *args)):  # one trace, nothing computed
+        raise NamedTensorError(f"{op}: f returned no tensor or number, so there is nothing to "
+                               f"check")
     jax_check_grads(f, args, order, modes=tuple(modes), atol=atol, rtol=rtol, eps=eps)

@@ -107,8 +107,8 @@ def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=N
         start, stop, step = (V.integer(v, op, arg) for v, arg in
                              ((start, "start"), (stop, "stop"), (step, "step")))
         dtype = dtype or np.dtype(jax_int())
-        for v in (start, stop):
-            V.fits(v, dtype, op, "bound")
+        for v in (start, stop, step):
+            V.fits(v, dtype, op, "bound or step")
     else:
         start, stop, step = (V.real(v, op, arg) for v, arg in
                              ((start, "start"), (stop, "stop"), (step, "step")))

@@ -132,6 +132,8 @@ def _operand(x, op, arg, kinds, what):
     if isinstance(x, NamedTensor):
         t = x
     elif hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
+        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+            raise TypeError(f"{op}: {arg} must be {what}, got a random key")
         if len(x.shape):
             raise TypeError(f"{op}: {arg} is a positional {type(x).__name__} of shape "
                             f"{tuple(x.shape)}; {arg} broadcasts by name: wrap it with "

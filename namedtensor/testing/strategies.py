@@ -216,6 +216,7 @@ def _named_tensors(draw, sizes, dtype, elements, backend):
         dtype = _check_dtype(draw(dtype), op)
     if not isinstance(backend, str):
         backend = draw(st.sampled_from(backend))
+    _validate.allocation(tuple(sizes), tuple(sizes.values()), dtype, op)
     data = draw(hnp.arrays(np.dtype(dtype), tuple(sizes.values()),
                            elements=_elements(dtype, elements)))
     return tensor(data, tuple(sizes), backend=backend)
