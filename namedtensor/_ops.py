@@ -126,7 +126,9 @@ def dtype_rule(name):
     """A check ``rule(arrays, op) -> arrays`` for the op ``name`` (``None``: any dtype).
 
     Refused dtypes raise a TypeError naming the op; for the transcendental functions
-    integers and bools are computed in float32 (float64 with x64) on both backends."""
+    integers and bools are computed in float32 (float64 with x64) on both backends.
+    ``rule.ok`` holds the dtype kinds that pass unchanged: callers test ``kind in rule.ok``
+    first, so that the common case costs one attribute lookup."""
     allowed = "biu" if name in _BITWISE else \
         "".join(k for k in "biufc" if not (k == "b" and name in _NO_BOOL)
                 and not (k == "c" and name in _REAL_ONLY))
@@ -147,6 +149,7 @@ def dtype_rule(name):
             out.append(x)
         return out
 
+    rule.ok = "".join(k for k in allowed if not (to_float and k in "biu"))
     return rule
 
 
@@ -259,12 +262,13 @@ _BINARY = {
 def _unary(name, impl, summary, example, expected):
     op = f"nt.{name}"
     rule = dtype_rule(name)
+    ok = None if rule is None else rule.ok
 
     def fn(t):
         if type(t) is not NamedTensor:
             t = as_tensor(t, op)
         x = t._data
-        if rule is not None:
+        if ok is not None and x.dtype.kind not in ok:
             (x,) = rule((x,), op)
         try:
             return _new(impl(t._backend, x), t._names, t._backend)
@@ -290,6 +294,7 @@ def _unary(name, impl, summary, example, expected):
 def _binary(name, impl, summary, x, y, expected):
     op = f"nt.{name}"
     rule = dtype_rule(name)
+    ok = None if rule is None else rule.ok
     if name == "power":
         impl = _checked_power(impl, op)
 
@@ -307,7 +312,8 @@ def _binary(name, impl, summary, x, y, expected):
             else:
                 return elementwise(impl, (a, b), op, rule)
             x = a._data
-            if rule is not None:
+            if ok is not None and (x.dtype.kind not in ok or
+                                   getattr(y, "dtype", x.dtype).kind not in ok):
                 x, y = rule((x, y), op)
             try:
                 return _new(impl(a._backend, x, y), a._names, a._backend)
@@ -454,13 +460,14 @@ def _reduction(name, impl, summary, nonempty, example, expected):
     op = f"nt.{name}"
     ddof = name in ("std", "var")
     rule = dtype_rule(name)
+    ok = None if rule is None else rule.ok
 
     def reduce(t, names, **kwargs):
         if type(t) is not NamedTensor:
             t = as_tensor(t, op)
         axes, keep = _reduce_plan(t._names, t._data.shape, _hashable(names, op), nonempty, op)
         x = t._data
-        if rule is not None:
+        if ok is not None and x.dtype.kind not in ok:
             (x,) = rule((x,), op)
         if ddof:
             kwargs["ddof"] = _ddof(t, axes, kwargs["ddof"], op)
@@ -516,6 +523,7 @@ _AXISWISE = {
 def _axiswise(name, impl, summary, keeps, example, expected):
     op = f"nt.{name}"
     rule = dtype_rule(name)
+    ok = None if rule is None else rule.ok
     accumulate = name == "cumsum"
     what = {"argmax": "maximum", "argmin": "minimum"}.get(name)
 
@@ -530,7 +538,7 @@ def _axiswise(name, impl, summary, keeps, example, expected):
                                 f" is empty; an empty axis has no {what}")
         names = t._names if keeps else t._names[:axis] + t._names[axis + 1:]
         x = t._data
-        if rule is not None:
+        if ok is not None and x.dtype.kind not in ok:
             (x,) = rule((x,), op)
         if accumulate and x.dtype.kind in "biu":
             x = x.astype(V.accumulation_dtype(x.dtype))  # as sum does: no int8 wrap-around
