@@ -298,7 +298,7 @@ def _lookup(fn, spec, tensors, optimize, op, over=None):
 
 def _run(tensors, p, op):
     backend = common_backend(tensors)
-    arrays = [data_on(t, backend) for t in tensors]
+    arrays = [data_on(t, backend, op) for t in tensors]
     if p.cast:
         arrays = [a if c is None else backend.xp.astype(a, c) for a, c in zip(arrays, p.cast)]
     try:

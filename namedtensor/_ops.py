@@ -19,6 +19,7 @@ from ._caches import cached
 from ._errors import AxisSizeError, NamedTensorError
 from ._names import alignment, broadcast, fmt_sizes, index_of, reduce_names
 from ._tensor import NamedTensor, make
+from ._tensor import _convert as convert
 
 _new = NamedTensor._new
 _SCALARS = (bool, int, float, complex, np.number, np.bool_)
@@ -63,9 +64,12 @@ def common_backend(tensors):
     return get_backend("numpy" if numpy else "jax")
 
 
-def data_on(t, backend):
-    """``t``'s array on ``backend`` (moved only when ``t`` lives elsewhere)."""
-    return t._data if t._backend is backend else backend.asarray(t._data)
+def data_on(t, backend, op="namedtensor"):
+    """``t``'s array on ``backend`` (moved only when ``t`` lives elsewhere): NumPy data
+    moved onto JAX is checked as ``nt.tensor`` checks it (no int64 wrapped to int32)."""
+    if t._backend is backend:
+        return t._data
+    return convert(t._data, None, backend, op)
 
 
 def backend_error(args, op, error):
@@ -96,15 +100,31 @@ def _int_scalar(value, dtype, op):
                                    f"float") from None
     V.fits(value, dtype if kind in "iu" else V.accumulation_dtype("bool"), op,
            "Python int operand")
-    return value
+    # beyond int32 (uint32, or 64 bits on NumPy and with x64) JAX would parse a Python int
+    # as int32 and overflow: give it as a scalar of the tensor's own dtype
+    return value if -2**31 <= value < 2**31 or kind not in "iu" else np.dtype(dtype).type(value)
 
 
 def _fit_scalars(args, op):
-    named = [a._data.dtype for a in args if isinstance(a, NamedTensor)]
-    if not named or not builtins.any(type(a) is int for a in args):
+    named = [a for a in args if isinstance(a, NamedTensor)]
+    if not named or not builtins.any(isinstance(a, (int, np.integer)) and
+                                     not isinstance(a, (bool, np.bool_)) for a in args):
         return args
-    dtype = np.result_type(*named)
-    return [_int_scalar(a, dtype, op) if type(a) is int else a for a in args]
+    try:
+        dtype = np.result_type(*(t._data.dtype for t in named))
+    except TypeError:  # dtypes NumPy cannot promote (float16 with bfloat16)
+        raise TypeError(f"{op}: operands of dtypes "
+                        f"{', '.join(str(t.dtype) for t in named)} have no common dtype; "
+                        f"cast one with t.astype(...)") from None
+    jax_target = common_backend(named).name == "jax"
+    out = []
+    for a in args:
+        if type(a) is int:
+            a = _int_scalar(a, dtype, op)
+        elif isinstance(a, np.integer) and jax_target:  # JAX keeps 32 bits without x64
+            V.fits(int(a), jax.dtypes.canonicalize_dtype(a.dtype), op, "NumPy integer operand")
+        out.append(a)
+    return out
 
 
 # --- dtype rules (SPEC 15): which dtypes an op is defined for, on both backends ----------
@@ -169,7 +189,7 @@ def elementwise(impl, args, op, rule=None):
     arrays = []
     for a in args:
         if isinstance(a, NamedTensor):
-            data = data_on(a, backend)
+            data = data_on(a, backend, op)
             plan = alignment(a._names, tuple(data.shape), names)
             if plan is not None:
                 perm, shape = plan
@@ -343,10 +363,11 @@ def _binary(name, impl, summary, x, y, expected):
 def _checked_power(impl, op):
     """Integer to a negative integer power has no integer result: JAX returns garbage and
     NumPy raises. Concrete exponents are checked (traced ones cannot be)."""
+    def kind(v):
+        return v.dtype.kind if hasattr(v, "dtype") else "i" if type(v) is int else "f"
+
     def power(b, x, y):
-        if getattr(x, "dtype", np.dtype(float)).kind in "iu" and \
-                np.result_type(getattr(y, "dtype", y)).kind in "iu" and b.is_concrete(y) \
-                and np.any(np.asarray(y) < 0):
+        if kind(x) in "iu" and kind(y) in "iu" and b.is_concrete(y) and np.any(np.asarray(y) < 0):
             raise NamedTensorError(f"{op}: an integer to a negative integer power has no integer "
                                    f"result; cast to float first (t.astype('float32'))")
         return impl(b, x, y)

@@ -219,7 +219,7 @@ def _common(tensors, op):
     if not tensors:
         raise NamedTensorError(f"{op}: needs at least one tensor")
     backend = common_backend(tensors)
-    return [t if t._backend is backend else _new(data_on(t, backend), t._names, backend)
+    return [t if t._backend is backend else _new(data_on(t, backend, op), t._names, backend)
             for t in tensors], backend
 
 
@@ -407,7 +407,7 @@ def _gather(t, name, ids):
                                 f"[{-size}, {size}) for axis {name!r} of {_describe(t)}")
     if ids._backend is not t._backend:
         backend = common_backend((t, ids))
-        t, ids = [_new(data_on(x, backend), x._names, backend) for x in (t, ids)]
+        t, ids = [_new(data_on(x, backend, op), x._names, backend) for x in (t, ids)]
     xp = t._backend.xp
     batched = tuple(n for n in ids._names if n in others)
     new = tuple(n for n in ids._names if n not in others)

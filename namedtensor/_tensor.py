@@ -60,7 +60,7 @@ class NamedTensor:
         return self._data
 
     shape = property(lambda self: tuple(self._data.shape), doc="Sizes in ``names`` order.")
-    ndim = property(lambda self: len(self._names), doc="Number of axes.")
+    ndim = property(lambda self: len(self.names), doc="Number of axes.")
     backend = property(lambda self: self._backend.name, doc='``"jax"`` or ``"numpy"``.')
 
     @property
@@ -234,20 +234,42 @@ class NamedTensor:
 
 def _flatten(t):
     data = t._data
-    return ((data.data if type(data) is _Stale else data),), t._names
+    if type(data) is _Stale:  # stays stale through every later rebuild (jax.vmap's output)
+        return (data.data,), _StaleNames(t._names)
+    return (data,), t._names
 
 
 def _unflatten(names, children):
-    # JAX may rebuild with placeholders (None, sentinels, tracers): those pass through.
     # Data whose rank differs from the names (plain jax.vmap, jax.tree.map(lambda a:
-    # a.sum(), params)) must never be used with the names attached to the wrong axes,
-    # but optax and jax.test_util flatten such trees again: the tensor is kept, marked
-    # stale, and raises AxisNameError on any use other than flattening.
+    # a.sum(), params)), or that is no array at all (placeholders: None, sentinels,
+    # floats), must never be used with the names attached to the wrong axes. But JAX,
+    # optax and jax.test_util flatten such trees again: the tensor is kept, marked
+    # stale, and raises AxisNameError on any use other than flattening, which gives
+    # back exactly what JAX put in.
     (data,) = children
-    shape = getattr(data, "shape", None)
-    if shape is not None and type(shape) is tuple and len(shape) != len(names):
+    if type(names) is _StaleNames:
+        names = names.names
         data = _Stale(data, names)
+    else:
+        shape = getattr(data, "shape", None)
+        if type(shape) is not tuple or len(shape) != len(names):
+            data = _Stale(data, names)
     return NamedTensor._new(data, names, backend_of(data))
+
+
+class _StaleNames:
+    """Pytree aux data of a stale tensor: the names, and the mark that they are stale."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names):
+        self.names = names
+
+    def __eq__(self, other):
+        return type(other) is _StaleNames and other.names == self.names
+
+    def __hash__(self):
+        return hash(("stale", self.names))
 
 
 class _Stale:
@@ -261,16 +283,18 @@ class _Stale:
         self.data, self.names = data, names
 
     def describe(self):
-        shape = tuple(self.data.shape)
+        shape = getattr(self.data, "shape", None)
+        if type(shape) is not tuple:
+            return f"{len(self.names)} name(s) {list(self.names)} for a {type(self.data).__name__}"
         return (f"{len(self.names)} name(s) {list(self.names)} for data with {len(shape)} "
                 f"axis/axes of shape {shape}")
 
     def fail(self, *_, **__):
         raise AxisNameError(
             f"NamedTensor: {self.describe()}: a JAX transform (plain jax.vmap, "
-            f"jax.tree_util.tree_map) rebuilt this tensor with another number of axes, so "
-            f"its names no longer match its axes. Map over a named axis with "
-            f"nt.vmap(f, over=name) instead of jax.vmap, or map over t.data")
+            f"jax.tree_util.tree_map) rebuilt this tensor with other data, so its names no "
+            f"longer match its axes. Map over a named axis with nt.vmap(f, over=name) "
+            f"instead of jax.vmap, or map over t.data")
 
     def __getattr__(self, attr):
         self.fail()
@@ -379,6 +403,12 @@ def _convert(data, dtype, be, op):
                      dtype or host.dtype, op)
     want = dtype if dtype is not None else \
         (np.dtype(jax.dtypes.canonicalize_dtype(host.dtype)) if be.name == "jax" else host.dtype)
+    if host.dtype.kind in "fc" and want.kind in "iu" and host.size:  # a float cast to ints
+        info = np.iinfo(want)
+        finite = np.isfinite(host)
+        if not finite.all() or host.real.min() < info.min or host.real.max() > info.max:
+            raise NamedTensorError(f"{op}: the data holds values that {want} cannot hold "
+                                   f"(NaN, inf, or beyond [{info.min}, {info.max}])")
     if host.dtype.kind in "iu" and want.kind in "iub" and want != host.dtype and host.size:
         if want.kind == "b":
             pass  # an explicit bool cast is a comparison with 0

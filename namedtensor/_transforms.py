@@ -249,8 +249,8 @@ def _unwrap_outputs(out, over, op, record):
                 raise AxisNameError(f"{op}: an output already has an axis {over!r} "
                                     f"{fmt_sizes(leaf.names, leaf.shape)}; it cannot gain it again")
             names.append(leaf.names)
-        else:
-            names.append(None)
+        else:  # a number or 0-d array gains ``over`` too (an unnamed array cannot)
+            names.append(() if np.ndim(leaf) == 0 else None)
     record.append((tree, tuple(names)))
     return [leaf.data if _is_named(leaf) else leaf for leaf in leaves]
 
@@ -384,7 +384,7 @@ def scan(f, init, xs, over, *, length=None, reverse=False, unroll=1):
         raise TypeError(f"{op}: reverse must be a bool, got {_describe(reverse)}")
     unroll = _unroll(unroll, op)
     if length is not None:
-        length = _validate.integer(length, op, "length", low=0)
+        length = _validate.integer(length, op, "length", low=0, high=2**31 - 1)
     _check_values(_flatten(init)[0], op, "init")
     leaves, tree = _flatten(xs)
     for leaf in leaves:

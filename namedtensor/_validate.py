@@ -24,6 +24,7 @@ __all__ = ["names", "name_group", "name", "sizes", "allocation", "dtype", "backe
            "accumulation_dtype"]
 
 MAX_BYTES = 2**63 - 1
+_KEYS = type({}.keys())  # a dict's keys: a set type, but ordered
 _MAX_DEPTH = 64  # NumPy's and XLA's limit on the number of axes
 
 
@@ -44,7 +45,7 @@ def names(value, op, arg="names"):
         raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got a "
                         f"{_type(value)}; a mapping's sizes would be ignored: pass "
                         f"list(mapping) or use a constructor that takes sizes")
-    if isinstance(value, (Set, set, frozenset)) and not isinstance(value, type({}.keys())):
+    if isinstance(value, (Set, set, frozenset)) and not isinstance(value, _KEYS):
         raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got a "
                         f"{_type(value)}, whose order is not the data's; pass a list or a tuple")
     if not hasattr(value, "__iter__") or hasattr(value, "shape"):
@@ -54,11 +55,14 @@ def names(value, op, arg="names"):
 
 
 def name_group(value, op, arg="names"):
-    """One name, or a collection of names whose order the result does not depend on (the
-    axes a reduction or ``nt.dot`` sums over): a tuple of str. Sets are fine here."""
+    """One name, or a sequence of names whose order the result does not depend on (the
+    axes a reduction or ``nt.dot`` sums over): a tuple of str. Sets are refused as
+    everywhere names are given (SPEC section 15), although their order would not show."""
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, Mapping) or hasattr(value, "shape") or not hasattr(value, "__iter__"):
+    unordered = isinstance(value, (Set, set, frozenset)) and not isinstance(value, _KEYS)
+    if unordered or isinstance(value, Mapping) or hasattr(value, "shape") or \
+            not hasattr(value, "__iter__"):
         raise TypeError(f"{op}: {arg} must be one axis name or a sequence of names, got "
                         f"{_type(value)}")
     value = tuple(value)

@@ -145,7 +145,8 @@ def test_scan_arguments_and_body_are_checked():
     _raises(TypeError, lambda: scan(lambda c, x: (c, "y")), "output", "a str")
     _raises(nt.AxisSizeError, lambda: scan(length=4), "length=4", "size 3")
     _raises(nt.NamedTensorError, lambda: scan(xs=None), "length")
-    _raises(nt.NamedTensorError, lambda: scan(length=-1), "length", ">= 0")
+    _raises(nt.NamedTensorError, lambda: scan(length=-1), "length", "[0, 2147483647]")
+    _raises(nt.NamedTensorError, lambda: scan(length=2**40), "length", "[0, 2147483647]")
     # a carry that only changes size is a size error; one that changes names a name error
     _raises(nt.AxisSizeError, lambda: scan(lambda c, x: (_t({"a": 3}), x)),
             "resized {'a': (2, 3)}")

@@ -366,3 +366,66 @@ def test_huge_views_are_not_copied_onto_jax():
     view = np.broadcast_to(np.zeros((), np.float32), (2**20, 2**20, 2**10))  # no memory
     _raises(nt.AxisSizeError, lambda: nt.tensor(view, "a b c"), "nt.tensor", "can hold")
     assert nt.tensor(view, "a b c", backend="numpy").shape == view.shape  # numpy keeps the view
+
+
+# --- found by an adversarial review (combinations the one-argument fuzz cannot reach) -----
+def test_numpy_data_moved_onto_jax_is_checked_like_nt_tensor():
+    big = nt.tensor(np.array([2**40, 3]), "a", backend="numpy")
+    small = nt.tensor([1, 1], "a")
+    for call in (lambda: big + small, lambda: nt.einsum("a, a ->", big, small),
+                 lambda: nt.concat([small, big], "a"), lambda: nt.where(small > 0, big, small)):
+        _raises(nt.NamedTensorError, call, "int32")
+
+
+def test_numpy_integer_scalars_are_checked_on_jax():
+    t = nt.tensor([1, 2], "a")
+    _raises(nt.NamedTensorError, lambda: t + np.int64(2**40), "nt.add", "int32")
+    _raises(nt.NamedTensorError, lambda: t == np.int64(2**32 + 1), "nt.equal")
+    assert (t + np.int64(5)).tolist() == [6, 7]
+    tn = nt.tensor(np.array([1, 2]), "a", backend="numpy")  # NumPy promotes: nothing wraps
+    assert (tn + np.int64(2**40)).tolist() == [2**40 + 1, 2**40 + 2]
+
+
+def test_uint32_with_large_python_ints(backend):
+    u = nt.tensor(np.array([4294967295, 5], np.uint32), "a", backend=backend)
+    assert (u - 2**31).tolist() == [2147483647, 5 - 2**31 + 2**32]
+    assert (u - 2**31).dtype == np.uint32
+
+
+def test_a_scalar_int_base_to_negative_int_powers(backend):
+    _raises(nt.NamedTensorError, lambda: 2 ** nt.tensor([-1, 2], "a", backend=backend),
+            "nt.power")
+    assert (2 ** nt.tensor([1, 2], "a", backend=backend)).tolist() == [2, 4]
+
+
+def test_float_data_for_an_integer_dtype_must_fit(backend):
+    _raises(nt.NamedTensorError, lambda: nt.tensor([float("nan"), 1.5], "a", dtype="int32",
+                                                    backend=backend), "int32")
+    _raises(nt.NamedTensorError, lambda: nt.tensor([1e10], "a", dtype="int32",
+                                                    backend=backend), "int32")
+    assert nt.tensor([1.7, -2.0], "a", dtype="int32", backend=backend).tolist() == [1, -2]
+
+
+def test_plain_jax_vmap_on_another_axis_is_stale_too():
+    x = nt.tensor(np.arange(6.0).reshape(2, 3), "a b")
+    _raises(nt.AxisNameError, lambda: jax.vmap(lambda t: t, in_axes=1)(x).sum("b"), "nt.vmap")
+    _raises(nt.AxisNameError, lambda: jax.vmap(lambda t: t, out_axes=1)(x).sizes, "nt.vmap")
+    _raises(nt.AxisNameError, lambda: jax.tree.map(lambda a: 0.0, x) + 1, "nt.vmap")
+    _raises(nt.AxisNameError, lambda: jax.tree.map(lambda a: jnp.sum(a), x).ndim, "nt.vmap")
+    assert "invalid" in repr(jax.tree.map(lambda a: None, x))
+    # rebuilding with data of the same shape keeps working
+    assert jax.jit(lambda t: jax.tree.map(lambda a: a * 2, t))(x).sizes == {"a": 2, "b": 3}
+
+
+def test_sets_are_not_names_for_reductions_either(backend):
+    t = nt.ones({"a": 2, "b": 3}, backend=backend)
+    _raises(TypeError, lambda: t.sum({"a", "b"}), "nt.sum", "set")
+    assert t.sum(t.sizes.keys()).names == ()  # a dict's keys are ordered
+
+
+def test_nt_vmap_names_scalar_outputs():
+    x = nt.tensor(np.arange(6.0).reshape(2, 3), "a b")
+    out = nt.vmap(lambda t: 1.0, over="a")(x)
+    assert out.names == ("a",) and out.tolist() == [1.0, 1.0]
+    total, two = nt.vmap(lambda t: (t.sum(), 2.0), over="a")(x)
+    assert total.names == two.names == ("a",) and total.tolist() == [3.0, 12.0]
