@@ -376,6 +376,12 @@ def getitem(t, index):
     if any(not (isinstance(k, slice) and k == slice(None)) for k in basic):
         t = _new(t._data[tuple(basic)], tuple(n for n in t._names if n not in dropped),
                  t._backend)
+    for name, ids in gathers:  # one after the other: an index must not name another's axis
+        clash = [n for n in ids._names if n in index and n != name]
+        if clash:
+            raise AxisNameError(f"indexing: the index for axis {name!r} {_describe(ids)} has "
+                                f"axes {clash} that are indexed in the same call, so the result "
+                                f"would depend on the order of the dict; index in two steps")
     for name, ids in gathers:
         t = _gather(t, name, ids)
     return t

@@ -429,3 +429,12 @@ def test_nt_vmap_names_scalar_outputs():
     assert out.names == ("a",) and out.tolist() == [1.0, 1.0]
     total, two = nt.vmap(lambda t: (t.sum(), 2.0), over="a")(x)
     assert total.names == two.names == ("a",) and total.tolist() == [3.0, 12.0]
+
+
+def test_gathers_in_one_call_cannot_depend_on_the_dict_order(backend):
+    x = nt.tensor(np.arange(6).reshape(2, 3), "a b", backend=backend)
+    ia, ib = nt.tensor([1, 0], "b", backend=backend), nt.tensor([2, 1, 2], "a", backend=backend)
+    _raises(nt.AxisNameError, lambda: x[{"a": ia, "b": ib}], "indexing", "order")
+    _raises(nt.AxisNameError, lambda: x[{"b": ib, "a": ia}], "indexing", "order")
+    k = nt.tensor([1, 0], "k", backend=backend)
+    assert x[{"a": k, "b": 0}].tolist() == [3, 0]  # independent indices are fine
