@@ -7,8 +7,7 @@ import numpy as np
 
 from . import _validate as V
 from ._errors import AxisSizeError, NamedTensorError
-from ._tensor import NamedTensor, make
-from .backends import get_backend
+from ._tensor import NamedTensor, make, place, placement
 
 __all__ = ["zeros", "ones", "full", "arange", "linspace", "from_xarray"]
 
@@ -16,18 +15,10 @@ __all__ = ["zeros", "ones", "full", "arange", "linspace", "from_xarray"]
 def _make(op, fill, sizes, dtype, device, backend):
     names, shape = V.sizes(sizes, op)
     dtype = V.dtype(dtype, op, allow_none=False)
-    be = get_backend(V.backend(backend, op))
-    target = None if device is None else V.device(device, op, be.name)
+    be, target = placement(backend, device, op)
     fill = _fill(fill, dtype, op)
     V.allocation(names, shape, dtype, op)
-    return _place(be.xp.full(shape, fill, dtype=dtype), names, be, target)
-
-
-def _place(data, names, be, target):
-    """Wrap ``data``, first moved to the validated device ``target`` (numpy: the host)."""
-    if target is not None and be.name == "jax":
-        data = be.put(data, target)
-    return NamedTensor._new(data, names, be)
+    return place(be.xp.full(shape, fill, dtype=dtype), names, be, target)
 
 
 def _fill(value, dtype, op):
@@ -106,7 +97,7 @@ def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=N
     if dtype is None or dtype.kind in "iu":
         start, stop, step = (V.integer(v, op, arg) for v, arg in
                              ((start, "start"), (stop, "stop"), (step, "step")))
-        dtype = dtype or np.dtype(jax_int())
+        dtype = dtype or V.default_int()
         for v in (start, stop, step):
             V.fits(v, dtype, op, "bound or step")
     else:
@@ -118,13 +109,8 @@ def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=N
         raise AxisSizeError(f"{op}: step cannot be 0 for axis {name!r}")
     count = max(0, math.ceil((stop - start) / step))
     V.allocation((name,), (count,), dtype, op)
-    be = get_backend(V.backend(backend, op))
-    target = None if device is None else V.device(device, op, be.name)
-    return _place(be.xp.arange(start, stop, step, dtype=dtype), (name,), be, target)
-
-
-def jax_int():
-    return V.accumulation_dtype("bool")  # int32, int64 with x64
+    be, target = placement(backend, device, op)
+    return place(be.xp.arange(start, stop, step, dtype=dtype), (name,), be, target)
 
 
 def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=None):
@@ -144,16 +130,12 @@ def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=No
         raise TypeError(f"{op}: dtype must be a floating dtype, got {dtype}; use nt.arange "
                         f"for integers")
     V.allocation((name,), (num,), dtype, op)
-    be = get_backend(V.backend(backend, op))
-    target = None if device is None else V.device(device, op, be.name)
-    return _place(be.xp.linspace(start, stop, num, dtype=dtype), (name,), be, target)
+    be, target = placement(backend, device, op)
+    return place(be.xp.linspace(start, stop, num, dtype=dtype), (name,), be, target)
 
 
 def _float(value, op, arg):
-    try:
-        value = float(value)
-    except OverflowError:
-        value = math.inf
+    value = V.to_float(value)
     if not math.isfinite(value):
         raise NamedTensorError(f"{op}: {arg} must be a finite number")
     return value

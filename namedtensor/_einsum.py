@@ -217,11 +217,6 @@ def _dot_spec(names, shapes, over, op):
     return "-> " + " ".join(keep)
 
 
-def _over(over, op):
-    """``over`` as a tuple: one name, or a sequence (or set: order is irrelevant) of names."""
-    return V.name_group(over, op, "over")
-
-
 # --- operands and the cached lookup -------------------------------------------------
 def _operands(args, op, spec=""):
     """``args`` as NamedTensors. Scalars become 0-d tensors on the named operands'
@@ -376,14 +371,14 @@ def dot(*tensors, over, optimize="auto"):
 
     Args:
         *tensors: NamedTensors (0-d tensors and scalars allowed).
-        over: a name, or a sequence (or set) of names.
+        over: a name, or a sequence of names.
         optimize: as in :func:`einsum`.
 
     Returns:
         A NamedTensor with every name not in ``over``, in order of first appearance.
     """
     op = "nt.dot"
-    over = _over(over, op)
+    over = V.name_group(over, op, "over")
     tensors = _operands(tensors, op)
     return _run(tensors, _lookup(plan, None, tensors, optimize, op, over), op)
 

@@ -9,6 +9,7 @@ the backend interface (``b.erf``, ``b.logsumexp``, ...).
 
 
 import builtins
+import math
 
 import jax
 import numpy as np
@@ -98,7 +99,7 @@ def _int_scalar(value, dtype, op):
         except OverflowError:
             raise NamedTensorError(f"{op}: a Python int operand is too large for any "
                                    f"float") from None
-    V.fits(value, dtype if kind in "iu" else V.accumulation_dtype("bool"), op,
+    V.fits(value, dtype if kind in "iu" else V.default_int(), op,
            "Python int operand")
     # beyond int32 (uint32, or 64 bits on NumPy and with x64) JAX would parse a Python int
     # as int32 and overflow: give it as a scalar of the tensor's own dtype
@@ -250,10 +251,10 @@ _BINARY = {
     "multiply": (lambda b, x, y: b.xp.multiply(x, y), "x * y.", "[2, 3]", "[4, 5]", "[8, 15]"),
     "divide": (lambda b, x, y: b.xp.divide(x, y), "x / y (true division).", "[1.0, 3.0]",
                "[2.0, 4.0]", "[0.5, 0.75]"),
-    "floor_divide": (lambda b, x, y: b.floor_divide(x, y), "x // y (integer // 0 as in JAX).", "[7, -7]", "[2, 2]",
-                     "[3, -4]"),
-    "remainder": (lambda b, x, y: b.remainder(x, y), "x % y (sign of y; integer % 0 is 0).", "[7, -7]",
-                  "[3, 3]", "[1, 2]"),
+    "floor_divide": (lambda b, x, y: b.floor_divide(x, y), "x // y (integer // 0 as in JAX).",
+                     "[7, -7]", "[2, 2]", "[3, -4]"),
+    "remainder": (lambda b, x, y: b.remainder(x, y), "x % y (sign of y; integer % 0 is 0).",
+                  "[7, -7]", "[3, 3]", "[1, 2]"),
     "power": (lambda b, x, y: b.xp.power(x, y), "x ** y.", "[2, 3]", "[3, 2]", "[8, 9]"),
     "maximum": (lambda b, x, y: b.xp.maximum(x, y), "Elementwise maximum.", "[1, 5]",
                 "[3, 2]", "[3, 5]"),
@@ -389,7 +390,7 @@ def where(cond, x, y):
     [1, 0]
     """
     return elementwise(lambda b, c, u, v: b.xp.where(c, u, v), (cond, x, y), "nt.where",
-                       _WHERE_RULE)
+                       _where_rule)
 
 
 def _where_rule(arrays, op):
@@ -398,9 +399,6 @@ def _where_rule(arrays, op):
         raise TypeError(f"{op}: cond must be a bool tensor (a comparison such as t > 0), got "
                         f"{np.dtype(cond.dtype)}; compare it explicitly, e.g. t != 0")
     return arrays
-
-
-_WHERE_RULE = _where_rule
 
 
 def clip(t, low=None, high=None):
@@ -467,9 +465,7 @@ def _hashable(which, op):
 
 def _ddof(t, axes, ddof, op):
     ddof = V.integer(ddof, op, "ddof", low=0)
-    count = 1
-    for a in axes:
-        count *= t._data.shape[a]
+    count = math.prod(t._data.shape[a] for a in axes)
     if ddof >= count:
         raise AxisSizeError(f"{op}: ddof={ddof} needs more than {ddof} element(s) per result, "
                             f"but reducing {[t._names[a] for a in axes]} of "
@@ -532,8 +528,8 @@ _AXISWISE = {
                 "[[0.0, 0.0]]", "[[0.5, 0.5]]"),
     "log_softmax": (lambda b, x, a: b.log_softmax(x, a), "Log of softmax along one axis",
                     True, "[[0.0, 0.0]]", "[[-0.6931471824645996, -0.6931471824645996]]"),
-    "cumsum": (lambda b, x, a: b.xp.cumsum(x, axis=a, dtype=x.dtype), "Cumulative sum along one axis", True,
-               "[[1, 2, 3]]", "[[1, 3, 6]]"),
+    "cumsum": (lambda b, x, a: b.xp.cumsum(x, axis=a, dtype=x.dtype),
+               "Cumulative sum along one axis", True, "[[1, 2, 3]]", "[[1, 3, 6]]"),
     "argmax": (lambda b, x, a: b.xp.argmax(x, axis=a), "Index of the maximum along one axis",
                False, "[[1, 5, 3]]", "[1]"),
     "argmin": (lambda b, x, a: b.xp.argmin(x, axis=a), "Index of the minimum along one axis",

@@ -26,12 +26,6 @@ def _transpose(t, order):
     return t._backend.xp.transpose(t._data, tuple(t._names.index(n) for n in order))
 
 
-def _check_sizes(sizes, op, minus_one=False):
-    """``(names, shape)`` of an ordered mapping of sizes; with ``minus_one``, a ``-1``
-    (the rest) is allowed."""
-    return V.sizes(sizes, op, rest=minus_one)
-
-
 def rename(t, mapping=None, /, **kwargs):
     """Rename axes: ``t.rename({"old": "new"})`` or ``t.rename(old="new")``.
 
@@ -153,7 +147,7 @@ def unflatten(t, name, sizes):
     """
     op = "unflatten"
     axis = index_of(t._names, V.name(name, op), op, t._data.shape)
-    new, shape = _check_sizes(sizes, op, minus_one=True)
+    new, shape = V.sizes(sizes, op, rest=True)
     clash = [n for n in new if n in t._names and n != name]
     if clash:
         raise AxisNameError(f"{op}: new axis names {clash} collide with other axes of "
@@ -186,7 +180,7 @@ def expand(t, sizes):
     {'x': 2, 'y': 3}
     """
     op = "expand"
-    new, shape = _check_sizes(sizes, op)
+    new, shape = V.sizes(sizes, op)
     names, full = broadcast(((t._names, tuple(t._data.shape)), (new, shape)), op)
     V.allocation(names, full, t.dtype, op)
     xp = t._backend.xp

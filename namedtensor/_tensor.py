@@ -314,10 +314,6 @@ def _traced_error(t, op):
 jax.tree_util.register_pytree_node(NamedTensor, _flatten, _unflatten)
 
 
-def _dtype(dtype, op):
-    return V.dtype(dtype, op)
-
-
 def tensor(data, names, *, dtype=None, device=None, backend=None):
     """A NamedTensor from a list, scalar, NumPy or JAX array.
 
@@ -348,13 +344,23 @@ def make(data, names, dtype, device, backend, op):
         data = data.data
     names = V.names(names, op)
     dtype = V.dtype(dtype, op)
-    be = get_backend(V.backend(backend, op))
-    target = None if device is None else V.device(device, op, be.name)
+    be, target = placement(backend, device, op)
     array = _convert(data, dtype, be, op)
     check_rank(names, array.shape, op)
+    return place(array, names, be, target)
+
+
+def placement(backend, device, op):
+    """The validated backend object and device (``None``: the default) of a constructor."""
+    be = get_backend(V.backend(backend, op))
+    return be, None if device is None else V.device(device, op, be.name)
+
+
+def place(data, names, be, target):
+    """Wrap ``data``, first moved to the validated device ``target`` (numpy: the host)."""
     if target is not None and be.name == "jax":
-        array = be.put(array, target)
-    return NamedTensor._new(array, names, be)
+        data = be.put(data, target)
+    return NamedTensor._new(data, names, be)
 
 
 def _convert(data, dtype, be, op):
@@ -369,7 +375,7 @@ def _convert(data, dtype, be, op):
                     raise NamedTensorError(f"{op}: an int too large for any float") from None
             else:
                 V.fits(int(data), dtype if dtype is not None and dtype.kind in "iu"
-                       else _default_int(), op)
+                       else V.default_int(), op)
         if isinstance(data, np.generic):
             V.dtype(data.dtype, op, "data's dtype")
         if isinstance(data, (complex, np.complexfloating)) and dtype is not None and \
@@ -379,9 +385,6 @@ def _convert(data, dtype, be, op):
     if be.is_array(data) and be.name == "jax":
         V.dtype(data.dtype, op, "data's dtype")
         return data if dtype is None else data.astype(dtype)
-    if not isinstance(data, np.ndarray) and be.name == "jax" and \
-            isinstance(data, (jax.Array, jax.core.Tracer)):
-        return be.asarray(data, dtype=dtype)  # a JAX array onto JAX (numpy: below)
     V.nesting(data, op)
     try:
         host = np.asarray(data)
@@ -409,17 +412,11 @@ def _convert(data, dtype, be, op):
         if not finite.all() or host.real.min() < info.min or host.real.max() > info.max:
             raise NamedTensorError(f"{op}: the data holds values that {want} cannot hold "
                                    f"(NaN, inf, or beyond [{info.min}, {info.max}])")
-    if host.dtype.kind in "iu" and want.kind in "iub" and want != host.dtype and host.size:
-        if want.kind == "b":
-            pass  # an explicit bool cast is a comparison with 0
-        else:
-            for bound in (host.min(), host.max()):
-                V.fits(int(bound), want, op, "value of the data")
+    # (a cast to bool is a comparison with 0: nothing to fit)
+    if host.dtype.kind in "iu" and want.kind in "iu" and want != host.dtype and host.size:
+        for bound in (host.min(), host.max()):
+            V.fits(int(bound), want, op, "value of the data")
     return be.asarray(host, dtype=dtype)
-
-
-def _default_int():
-    return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
 
 
 def from_numpy(array, names, *, backend=None):

@@ -71,7 +71,7 @@ def _check_value(leaf, op, what, hint="convert it"):
         raise TypeError(f"{op}: {what} is {_describe(leaf)}, which is not a NamedTensor, an array "
                         f"or a number; {hint}")
     if isinstance(leaf, int) and not isinstance(leaf, bool):
-        _validate.fits(leaf, jax.dtypes.canonicalize_dtype(np.int64), op, what)
+        _validate.fits(leaf, _validate.default_int(), op, what)
 
 
 def _check_values(leaves, op, what):

@@ -19,9 +19,9 @@ import numpy as np
 from ._errors import AxisNameError, AxisSizeError, DeviceMismatchError, NamedTensorError
 from ._names import fmt_sizes, parse_names
 
-__all__ = ["names", "name_group", "name", "sizes", "allocation", "dtype", "backend", "device", "function",
-           "key", "integer", "real", "fits", "nesting", "devices_agree", "default_float",
-           "accumulation_dtype"]
+__all__ = ["names", "name_group", "name", "sizes", "allocation", "nesting", "dtype", "fits",
+           "backend", "device", "devices_agree", "function", "key", "integer", "real",
+           "to_float", "default_float", "default_int", "accumulation_dtype"]
 
 MAX_BYTES = 2**63 - 1
 _KEYS = type({}.keys())  # a dict's keys: a set type, but ordered
@@ -33,6 +33,11 @@ def _type(value):
 
 
 # --- names and sizes ----------------------------------------------------------------
+def _unordered(value):
+    """A set (a dict's keys excepted: they keep their order)."""
+    return isinstance(value, Set) and not isinstance(value, _KEYS)
+
+
 def names(value, op, arg="names"):
     """A tuple of valid, unique names from ``"a b"`` or a sequence of str.
 
@@ -45,7 +50,7 @@ def names(value, op, arg="names"):
         raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got a "
                         f"{_type(value)}; a mapping's sizes would be ignored: pass "
                         f"list(mapping) or use a constructor that takes sizes")
-    if isinstance(value, (Set, set, frozenset)) and not isinstance(value, _KEYS):
+    if _unordered(value):
         raise TypeError(f"{op}: {arg} must be a string or a sequence of str, got a "
                         f"{_type(value)}, whose order is not the data's; pass a list or a tuple")
     if not hasattr(value, "__iter__") or hasattr(value, "shape"):
@@ -60,8 +65,7 @@ def name_group(value, op, arg="names"):
     everywhere names are given (SPEC section 15), although their order would not show."""
     if isinstance(value, str):
         return (value,)
-    unordered = isinstance(value, (Set, set, frozenset)) and not isinstance(value, _KEYS)
-    if unordered or isinstance(value, Mapping) or hasattr(value, "shape") or \
+    if _unordered(value) or isinstance(value, Mapping) or hasattr(value, "shape") or \
             not hasattr(value, "__iter__"):
         raise TypeError(f"{op}: {arg} must be one axis name or a sequence of names, got "
                         f"{_type(value)}")
@@ -100,6 +104,14 @@ def real(value, op, arg):
         raise TypeError(f"{op}: {arg} must be a real number (an int or a float), got "
                         f"{_type(value)}")
     return value
+
+
+def to_float(value):
+    """A real number as a float; an int beyond float's range as +-inf (not OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def sizes(value, op, arg="sizes", symbolic=False, rest=False):
@@ -141,15 +153,18 @@ def _memory():
         return MAX_BYTES
 
 
+_LIMIT = min(MAX_BYTES, _memory())  # the machine's memory does not change while we run
+
+
 def allocation(axes, shape, dtype_, op):
     """Refuse an allocation over 2**63-1 bytes or beyond this machine's memory, before
     anything is allocated (XLA aborts the process on such a request)."""
     count = math.prod(shape)
     nbytes = count * np.dtype(dtype_).itemsize
-    if count > MAX_BYTES or nbytes > min(MAX_BYTES, _memory()):
+    if count > MAX_BYTES or nbytes > _LIMIT:
         raise AxisSizeError(f"{op}: {fmt_sizes(axes, shape)} is {count:.3g} elements of "
                             f"{np.dtype(dtype_)} ({nbytes:.3g} bytes), more than this machine "
-                            f"can hold ({min(MAX_BYTES, _memory()):.3g} bytes)")
+                            f"can hold ({_LIMIT:.3g} bytes)")
 
 
 def nesting(data, op):
@@ -291,6 +306,12 @@ def default_float():
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
 
 
+def default_int():
+    """int32, or int64 when JAX's x64 mode is on (JAX's integer for Python ints)."""
+    import jax
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
+
+
 def accumulation_dtype(dtype_):
     """The dtype ``jnp.sum`` returns for ``dtype_``: bool and narrower signed integers
     -> int32 (int64 with x64), narrower unsigned -> uint32 (uint64), others unchanged.
@@ -298,7 +319,7 @@ def accumulation_dtype(dtype_):
     ``sum`` would not."""
     import jax
     dtype_ = np.dtype(dtype_)
-    wide_int = np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
+    wide_int = default_int()
     if dtype_.kind == "b" or (dtype_.kind == "i" and dtype_.itemsize < wide_int.itemsize):
         return wide_int
     if dtype_.kind == "u" and dtype_.itemsize < wide_int.itemsize:

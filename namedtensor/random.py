@@ -182,10 +182,7 @@ def _concrete(t):
 
 
 def _finite(v):
-    try:
-        return math.isfinite(v)
-    except OverflowError:  # a Python int beyond float's range
-        return False
+    return math.isfinite(_validate.to_float(v))
 
 
 def _all_less(a, b):

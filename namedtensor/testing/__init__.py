@@ -20,11 +20,7 @@ _OP = "assert_allclose"
 
 
 def _tolerance(value, arg):
-    value = _validate.real(value, _OP, arg)
-    try:
-        value = float(value)
-    except OverflowError:
-        value = math.inf
+    value = _validate.to_float(_validate.real(value, _OP, arg))
     if not value >= 0 or not math.isfinite(value):  # nan fails both
         raise NamedTensorError(f"{_OP}: {arg} must be a finite number >= 0, got {value!r}")
     return value
