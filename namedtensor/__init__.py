@@ -25,6 +25,9 @@ from ._errors import DeviceMismatchError as DeviceMismatchError
 from ._errors import FormatError as FormatError
 from ._errors import NamedTensorError as NamedTensorError
 from ._errors import SpecError as SpecError
+from ._io import load as load
+from ._io import load_metadata as load_metadata
+from ._io import save as save
 from ._ops import *  # noqa: F401,F403  (every op of the tables; see _ops.__all__)
 from ._ops import clip as clip
 from ._ops import where as where
