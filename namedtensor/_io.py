@@ -130,6 +130,8 @@ def _path(path, op):
         raise TypeError(f"{op}: path must be a str or os.PathLike, got {type(path).__name__}")
     if not path:
         raise FormatError(f"{op}: path is empty")
+    if "\0" in path:
+        raise FormatError(f"{op}: path {path!r} contains a NUL byte")
     return path
 
 
@@ -332,7 +334,8 @@ def _read_header(f, path, size, op):
                           f"({type(e).__name__} near byte {getattr(e, 'pos', '?')})") from None
     if not isinstance(obj, dict):
         raise FormatError(f"{where}: the header is a JSON {type(obj).__name__}, not an object")
-    metadata = obj.pop("__metadata__", None) or {}
+    metadata = obj.pop("__metadata__", None)
+    metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict) or not all(
             isinstance(v, str) for v in metadata.values()):
         raise FormatError(f"{where}: __metadata__ is not an object of str -> str")
@@ -359,9 +362,16 @@ def _entries(obj, data_size, where):
                 type(s) is int and s >= 0 for s in shape):
             raise FormatError(f"{what}: shape is not a list of at most 64 non-negative ints")
         if not isinstance(offsets, list) or len(offsets) != 2 or not all(
-                type(o) is int for o in offsets) or not 0 <= offsets[0] <= offsets[1]:
-            raise FormatError(f"{what}: data_offsets is not a pair of ints 0 <= begin <= end")
-        nbytes = int(np.prod(shape, dtype=object)) * _DTYPES[code].itemsize
+                type(o) is int for o in offsets) or not 0 <= offsets[0] <= offsets[1] < 2**63:
+            raise FormatError(f"{what}: data_offsets is not a pair of ints "
+                              f"0 <= begin <= end < 2**63")
+        itemsize = _DTYPES[code].itemsize
+        extent = 1  # the size the shape would have without its zeros: NumPy refuses > 2**63
+        for s in shape:
+            extent *= max(s, 1)
+        if extent * itemsize >= 2**62:
+            raise FormatError(f"{what}: its shape declares more than 2**62 bytes")
+        nbytes = int(np.prod(shape, dtype=object)) * itemsize
         if nbytes != offsets[1] - offsets[0]:
             raise FormatError(f"{what}: shape {tuple(shape)} of {code} needs {nbytes} bytes but "
                               f"its data_offsets span {offsets[1] - offsets[0]}")
