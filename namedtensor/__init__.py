@@ -25,6 +25,9 @@ from ._errors import DeviceMismatchError as DeviceMismatchError
 from ._errors import FormatError as FormatError
 from ._errors import NamedTensorError as NamedTensorError
 from ._errors import SpecError as SpecError
+from ._export import Exported as Exported
+from ._export import export as export
+from ._export import load_exported as load_exported
 from ._io import load as load
 from ._io import load_metadata as load_metadata
 from ._io import save as save

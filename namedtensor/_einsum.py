@@ -3,6 +3,8 @@
 A plan depends only on (spec, names, sizes, dtypes, optimize): it is computed
 once (path search and every check on the arguments included) and cached; the
 backend executes its order. A repeated eager call costs one cache lookup.
+Symbolic sizes (``nt.export`` with a ``None`` size) are checked for equality as they
+are and planned with a stand-in size: every order is correct for every size.
 """
 
 from typing import NamedTuple
@@ -24,6 +26,7 @@ __all__ = ["einsum", "dot", "explain"]
 
 _STRATEGIES = ("auto", "auto-hq", "optimal", "dp", "greedy", "random-greedy",
                "random-greedy-128", "branch-all", "branch-2", "branch-1", "eager")
+STAND_IN = 128  # the size opt_einsum plans with for a symbolic size (inside nt.export)
 _ATTENTION = ("the classic case: attention weights with a key axis and values still named "
               "'seq' instead of it; the key axis is summed over the weights alone and the "
               "values come back unchanged")
@@ -150,6 +153,15 @@ def _accumulation(dtypes):
     return tuple(None if np.dtype(d) == target else target for d in dtypes)
 
 
+def _planning_shapes(shapes):
+    """``shapes`` with every symbolic size (``jax.export``'s, inside ``nt.export``) replaced
+    by :data:`STAND_IN`: opt_einsum needs integers. Any order contracts correctly, whatever
+    the sizes turn out to be; only its cost depends on them. Equal names were checked to
+    have equal sizes (symbolic ones included) before."""
+    return tuple(tuple(s if isinstance(s, (int, np.integer)) else STAND_IN for s in shape)
+                 for shape in shapes)
+
+
 @cached(1024)
 def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
     """The cached contraction recipe for operands with these names and shapes.
@@ -177,7 +189,7 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
     subscripts += "->" + "".join(to_symbol[n] for n in parsed.output)
     try:
         path, info = opt_einsum.contract_path(
-            subscripts, *shapes, shapes=True,
+            subscripts, *_planning_shapes(shapes), shapes=True,
             optimize=list(optimize) if isinstance(optimize, tuple) else optimize)
     except (ValueError, TypeError, KeyError) as e:
         raise SpecError(f"{op}: opt_einsum could not plan spec {spec!r} with "

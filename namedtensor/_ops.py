@@ -45,6 +45,8 @@ def as_operand(x, op):
         if x.ndim == 0:
             return _new(x, (), backend_of(x))
         raise _positional_error(x, op)
+    if V.is_symbolic(x):  # a symbolic size inside nt.export (t.sizes["batch"]): an int
+        return _new(jax.numpy.asarray(x), (), get_backend("jax"))
     raise TypeError(f"{op}: cannot use a {type(x).__name__} as an operand; expected a "
                     f"NamedTensor or a scalar")
 
@@ -466,7 +468,7 @@ def _hashable(which, op):
 def _ddof(t, axes, ddof, op):
     ddof = V.integer(ddof, op, "ddof", low=0)
     count = math.prod(t._data.shape[a] for a in axes)
-    if ddof >= count:
+    if isinstance(count, (int, np.integer)) and ddof >= count:  # a symbolic count (nt.export) is unknown
         raise AxisSizeError(f"{op}: ddof={ddof} needs more than {ddof} element(s) per result, "
                             f"but reducing {[t._names[a] for a in axes]} of "
                             f"{fmt_sizes(t._names, t._data.shape)} leaves {count}")

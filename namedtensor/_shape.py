@@ -132,7 +132,7 @@ def flatten(t, names, into):
     order = tuple(n for n in t._names[:first] if n in others) + names + \
         tuple(n for n in t._names[first:] if n in others)
     sizes = t.sizes
-    merged = int(np.prod([sizes[n] for n in names], dtype=np.int64))
+    merged = math.prod(sizes[n] for n in names)  # symbolic sizes (nt.export) multiply too
     new_names = order[:first] + (into,) + order[first + len(names):]
     shape = tuple(merged if n == into else sizes[n] for n in new_names)
     return _new(t._backend.xp.reshape(_transpose(t, order), shape), new_names, t._backend)
@@ -156,9 +156,9 @@ def unflatten(t, name, sizes):
     if shape.count(-1) > 1 or any(s < -1 for s in shape):
         raise AxisSizeError(f"{op}: sizes {dict(zip(new, shape))} may hold at most one -1 "
                             f"and no other negative size")
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-    if -1 in shape:
-        if known == 0 or total % known:
+    known = math.prod(s for s in shape if s != -1)
+    if -1 in shape:  # a symbolic total (nt.export) splits only where it provably divides
+        if known == 0 or total % known != 0:
             raise AxisSizeError(f"{op}: cannot split axis {name!r} of size {total} into "
                                 f"{dict(zip(new, shape))}: {total} is not a multiple of {known}")
         shape = tuple(total // known if s == -1 else s for s in shape)

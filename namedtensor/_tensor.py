@@ -3,6 +3,8 @@
 Axis order is layout, not meaning: every operation matches axes by name.
 """
 
+import math
+
 import jax
 import numpy as np
 
@@ -71,7 +73,7 @@ class NamedTensor:
     @property
     def size(self):
         """Number of elements."""
-        return int(np.prod(self._data.shape, dtype=np.int64))
+        return math.prod(self._data.shape)  # symbolic inside nt.export
 
     @property
     def dtype(self):

@@ -200,6 +200,16 @@ class Jitted:
                 raise
             raise error from None
 
+    def trace(self, *args, **kwargs):
+        """JAX's traced computation for these arguments (what ``jax.export.export`` uses)."""
+        try:
+            return self._jitted.trace(*args, **kwargs)
+        except (TypeError, OverflowError):
+            error = _diagnosis(self._check_arguments, args, kwargs)
+            if error is None:
+                raise
+            raise error from None
+
     def code(self, *args, **kwargs):
         """The traced program for these arguments, as text (StableHLO)."""
         return self.lower(*args, **kwargs).as_text()

@@ -19,9 +19,9 @@ import numpy as np
 from ._errors import AxisNameError, AxisSizeError, DeviceMismatchError, NamedTensorError
 from ._names import fmt_sizes, parse_names
 
-__all__ = ["names", "name_group", "name", "sizes", "allocation", "nesting", "dtype", "fits",
-           "backend", "device", "devices_agree", "function", "key", "integer", "real",
-           "to_float", "default_float", "default_int", "accumulation_dtype"]
+__all__ = ["names", "name_group", "name", "sizes", "is_symbolic", "allocation", "nesting",
+           "dtype", "fits", "backend", "device", "devices_agree", "function", "key", "integer",
+           "real", "to_float", "default_float", "default_int", "accumulation_dtype"]
 
 MAX_BYTES = 2**63 - 1
 _KEYS = type({}.keys())  # a dict's keys: a set type, but ordered
@@ -118,7 +118,8 @@ def sizes(value, op, arg="sizes", symbolic=False, rest=False):
     """``(names, shape)`` from an ordered mapping ``{"batch": 32, "feat": 128}``.
 
     Sizes are non-negative ints; with ``symbolic``, ``None`` is allowed too, and with
-    ``rest``, ``-1`` (the caller checks there is at most one).
+    ``rest``, ``-1`` (the caller checks there is at most one). A symbolic size of
+    ``jax.export`` (``t.sizes`` while ``nt.export`` traces) is kept as it is.
     """
     if not isinstance(value, Mapping):
         raise TypeError(f"{op}: {arg} must be an ordered mapping such as "
@@ -136,6 +137,9 @@ def sizes(value, op, arg="sizes", symbolic=False, rest=False):
             shape.append(None)
             continue
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
+            if is_symbolic(s):
+                shape.append(s)
+                continue
             raise TypeError(f"{op}: the size of axis {n!r} in {arg} must be an int"
                             f"{' or None' if symbolic else ''}, got {_type(s)}")
         s = operator.index(s)
@@ -144,6 +148,12 @@ def sizes(value, op, arg="sizes", symbolic=False, rest=False):
                                 f"got {s}")
         shape.append(s)
     return axes, tuple(shape)
+
+
+def is_symbolic(size):
+    """A symbolic size of ``jax.export`` (only met while ``nt.export`` traces)."""
+    import jax.export
+    return jax.export.is_symbolic_dim(size)
 
 
 def _memory():
@@ -158,8 +168,11 @@ _LIMIT = min(MAX_BYTES, _memory())  # the machine's memory does not change while
 
 def allocation(axes, shape, dtype_, op):
     """Refuse an allocation over 2**63-1 bytes or beyond this machine's memory, before
-    anything is allocated (XLA aborts the process on such a request)."""
+    anything is allocated (XLA aborts the process on such a request). A symbolic size
+    (inside ``nt.export``) is unknown until the exported program runs: not checked."""
     count = math.prod(shape)
+    if not isinstance(count, (int, np.integer)):
+        return
     nbytes = count * np.dtype(dtype_).itemsize
     if count > MAX_BYTES or nbytes > _LIMIT:
         raise AxisSizeError(f"{op}: {fmt_sizes(axes, shape)} is {count:.3g} elements of "

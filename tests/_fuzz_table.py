@@ -8,9 +8,13 @@ drawn from ``Fix.bad`` (plus, for arguments of a known kind such as ``dtype`` or
 sentinel (``VALUE``/``IVALUE``) so that a message that dumps array values is caught.
 """
 
+import atexit
 import functools
 import inspect
 import operator
+import os
+import shutil
+import tempfile
 from typing import NamedTuple
 
 import jax
@@ -592,6 +596,82 @@ def _testing_entries():
     return e
 
 
+@functools.cache
+def _folder():
+    """A scratch folder for exported files, removed at exit."""
+    folder = tempfile.mkdtemp(prefix="nt-fuzz-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+@functools.cache
+def _exported():
+    """_double exported once, with a symbolic size for ``a``."""
+    return nt.export(_double, nt.TensorSpec({"a": None, "b": 3}))
+
+
+@functools.cache
+def _exported_file():
+    path = os.path.join(_folder(), "double.ntexport")
+    _exported().save(path)
+    return path
+
+
+def _in_folder(fn):
+    """``fn`` run inside the scratch folder: a bad path that is still a valid file name
+    (``"a b"``) writes there, never into the tests' working directory."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        cwd = os.getcwd()
+        os.chdir(_folder())
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            os.chdir(cwd)
+    return run
+
+
+_save_exported = _in_folder(lambda path: _exported().save(path))
+
+
+@functools.cache
+def _checkpoint(backend):
+    """A file written by nt.save, with a named tensor, an array and metadata."""
+    path = os.path.join(_folder(), f"ckpt-{backend}.safetensors")
+    nt.save(path, {"t": fix(backend).t, "n": np.arange(3, dtype=np.int32)},
+            metadata={"step": "1"})
+    return path
+
+
+def _export_entries():
+    e = []
+
+    def add(name, words, build, covers, kinds=(), backends=("jax", "numpy"), **kw):
+        e.append(Entry(name, words, build, covers, kinds, backends=backends, **kw))
+
+    add("nt.export", ("export", "multiply"),
+        lambda f: (nt.export, (_double, f.t), dict(vjp_order=0)), ("nt.export",))
+    add("nt.Exported(x)", ("Exported",), lambda f: (lambda x: _exported()(x), (f.t,), {}),
+        ("nt.Exported",))
+    add("nt.Exported.code", ("code",), lambda f: (lambda: _exported().code(), (), {}),
+        ("nt.Exported.code",), backends=("jax",))
+    add("nt.Exported.save", ("save",), lambda f: (_save_exported, ("double.ntexport",), {}),
+        ("nt.Exported.save",), backends=("jax",))
+    add("nt.save", ("save",), lambda f: (_in_folder(nt.save), (
+        "ckpt.safetensors", {"t": f.t, "layers": [f.ti, (f.tb, None)]}),
+        dict(metadata={"step": "1"})), ("nt.save",))
+    add("nt.load", ("load",), lambda f: (_in_folder(nt.load), (_checkpoint(f.backend),), dict(
+        like={"t": nt.TensorSpec(f.t.sizes), "n": np.zeros(3, np.int32)},
+        backend=f.backend, names=None)), ("nt.load",))
+    add("nt.load_metadata", ("load_metadata",), lambda f: (
+        _in_folder(nt.load_metadata), (_checkpoint(f.backend),), {}), ("nt.load_metadata",))
+    add("nt.load_exported", ("load_exported",),
+        lambda f: (nt.load_exported, (_exported_file(),), {}), ("nt.load_exported",),
+        backends=("jax",))
+    return e
+
+
+
 ENTRIES = (_creation_entries() + _contraction_and_shape_entries() + _op_entries()
            + _method_entries() + _operator_entries() + _transform_entries() + _random_entries()
-           + _grad_entries() + _testing_entries())
+           + _grad_entries() + _testing_entries() + _export_entries())

@@ -207,8 +207,7 @@ def named_tensors(sizes=None, dtype="float32", elements=None, backend=None, **si
 
 
 @st.composite
-def _named_tensors(draw, sizes, dtype, elements, backend):
-    op = "strategies.named_tensors"
+def _named_tensors(draw, sizes, dtype, elements, backend, op="strategies.named_tensors"):
     if isinstance(sizes, st.SearchStrategy):
         names, shape = _validate.sizes(draw(sizes), op)  # a user's strategy: check each draw
         sizes = dict(zip(names, shape))
@@ -262,7 +261,8 @@ def _broadcastable(draw, n, max_names, dtype, elements, backend, min_rank, max_r
     for _ in range(n):
         rank = draw(st.integers(min(min_rank, len(pool)), min(max_rank, len(pool))))
         chosen = draw(st.permutations(list(pool)))[:rank]
-        out.append(draw(_named_tensors({k: pool[k] for k in chosen}, dtype, elements, backend)))
+        out.append(draw(_named_tensors({k: pool[k] for k in chosen}, dtype, elements, backend,
+                                       "strategies.broadcastable")))
     return tuple(out)
 
 
@@ -329,7 +329,7 @@ def _einsum_problems(draw, max_operands, max_names, min_operands, max_rank, min_
         rank = draw(st.integers(0, min(max_rank, len(pool))))
         chosen = draw(st.permutations(list(pool)))[:rank]
         tensors.append(draw(_named_tensors({k: pool[k] for k in chosen}, dtype, elements,
-                                           backend)))
+                                           backend, "strategies.einsum_problems")))
         entries.append(" ".join(draw(st.permutations(chosen))))
     used = list(dict.fromkeys(n for t in tensors for n in t.names))
     out = draw(st.permutations(used))[:draw(st.integers(0, len(used)))]

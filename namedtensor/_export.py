@@ -1,0 +1,819 @@
+"""Exported programs on ``jax.export``, with names as the interface.
+
+``nt.export`` traces ``f`` as a flat function of positional arrays: it rebuilds the named
+tensors inside, calls ``f`` and records the names of its outputs, so the compiled program
+knows nothing of names and the :class:`Exported` around it does all the name bookkeeping.
+A ``None`` size becomes one ``jax.export`` symbol per axis *name*, shared by every input.
+
+A saved file is ``MAGIC``, the header's length (8 bytes, little-endian), a JSON header
+(format, version, signature, the artifact's SHA-256 and length, and a SHA-256 of the
+header's own contents) and the serialized ``jax.export`` artifact. The header is validated
+completely and both checksums verified before the artifact is deserialized, and the
+artifact's inputs and outputs must agree with the header's signature.
+"""
+
+import hashlib
+import json
+import struct
+from typing import NamedTuple
+
+import jax
+import jax.export
+import numpy as np
+
+from . import _validate as V
+from ._errors import AxisNameError, AxisSizeError, FormatError, NamedTensorError
+from ._io import decode_tree, encode_tree, regular_file, write_atomic
+from ._names import did_you_mean, fmt_sizes, name_problem, parse_names
+from ._tensor import NamedTensor, _StaleNames
+from ._transforms import (Jitted, TensorSpec, _check_value, _describe, _fn_name, _flatten,
+                          _wrap)
+
+__all__ = ["export", "load_exported", "Exported", "Signature"]
+
+MAGIC = b"NTEXPORT"
+FORMAT = "namedtensor.export"
+VERSION = 1
+MAX_VJP_ORDER = 4  # each order exports the derivative of the previous: enough for Hessians
+_MAX_HEADER = 64 * 2**20
+_LENGTH = struct.Struct("<Q")
+_KEYS = {"format", "version", "name", "jax", "platforms", "symbols", "vjp_order",
+         "signature", "artifact", "digest"}
+
+
+class Signature(NamedTuple):
+    """What an :class:`Exported` takes and returns: ``inputs`` (a tuple with one pytree of
+    :class:`TensorSpec` per positional argument) and ``outputs`` (the pytree ``f`` returns,
+    as TensorSpecs); a symbolic size is ``None``. Unnamed array leaves are
+    ``jax.ShapeDtypeStruct``."""
+    inputs: tuple
+    outputs: object
+
+
+class _Slot:
+    """One leaf of the signature: its place among the artifact's flat inputs or outputs,
+    its dotted path, names (``None``: an unnamed array), shape (ints; a symbolic size as
+    its ``jax.export`` expression, a str, or while exporting the symbolic size itself)
+    and dtype. (Not a pytree: a template of slots flattens to its slots.)"""
+    __slots__ = ("position", "key", "names", "shape", "dtype")
+
+    def __init__(self, position, key, names, shape, dtype):
+        self.position, self.key, self.names, self.shape, self.dtype = \
+            position, key, names, tuple(shape), dtype
+
+    @classmethod
+    def read(cls, position, key, payload):
+        """A slot from a header's leaf payload (validated when it came from a file)."""
+        names = None if payload["names"] is None else tuple(payload["names"])
+        return cls(position, key, names, payload["shape"],
+                   V.dtype(payload["dtype"], "nt.load_exported", allow_none=False))
+
+    @property
+    def spec(self):
+        if self.names is None:
+            return jax.ShapeDtypeStruct(self.shape, self.dtype)
+        return TensorSpec({n: None if isinstance(s, str) else s
+                           for n, s in zip(self.names, self.shape)}, self.dtype)
+
+    def payload(self):
+        return {"names": None if self.names is None else list(self.names),
+                "shape": [_dim(s) for s in self.shape], "dtype": self.dtype.name}
+
+
+class _Mark:
+    """Stands for the ``index``-th leaf (in JAX's order) while a tree's containers are encoded."""
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+# --- pytree containers as JSON (``_io.encode_tree``), dicts in sorted key order -----
+def _map(node, leaf, sort=False):
+    """An encoded tree with each leaf payload replaced by ``leaf(payload)``; with ``sort``,
+    every dict's entries in key order: the order of the artifact's flat inputs and outputs
+    (a dict's insertion order is not part of the interface, as in JAX)."""
+    if node is None:
+        return None
+    (kind, body), = node.items()
+    if kind == "leaf":
+        return {"leaf": leaf(body)}
+    if kind == "dict":
+        pairs = sorted(body, key=lambda p: p[0]) if sort else body
+        return {"dict": [[k, _map(c, leaf, sort)] for k, c in pairs]}
+    return {kind: [_map(c, leaf, sort) for c in body]}
+
+
+def _walk(node, path=()):
+    """``(dotted path, payload)`` of every leaf of an encoded tree, in order."""
+    if node is None:
+        return
+    (kind, body), = node.items()
+    if kind == "leaf":
+        yield ".".join(path), body
+    else:
+        for k, c in (body if kind == "dict" else enumerate(body)):
+            yield from _walk(c, path + (str(k),))
+
+
+def _encode(tree, op):
+    """``(leaves in JAX's order, treedef, encoded containers, order)``: the containers with
+    dicts sorted, and ``order[j]`` the JAX index of the ``j``-th leaf in their order."""
+    leaves, treedef = _flatten(tree)
+    marked = jax.tree_util.tree_unflatten(treedef, [_Mark(i) for i in range(len(leaves))])
+    node = _map(encode_tree(marked, lambda key, mark: mark.index, op), lambda i: i, sort=True)
+    return leaves, treedef, node, [i for _, i in _walk(node)]
+
+
+def _outline(node, limit=300):
+    """An encoded tree's containers as short text for a message: ``{'b': _, 'w': [_, _]}``."""
+    def text(node):
+        if node is None:
+            return "None"
+        (kind, body), = node.items()
+        if kind == "leaf":
+            return "_"
+        if kind == "dict":
+            return "{" + ", ".join(f"{k!r}: {text(c)}" for k, c in body) + "}"
+        inner = ", ".join(text(c) for c in body)
+        return f"[{inner}]" if kind == "list" else f"({inner}{',' * (len(body) == 1)})"
+    out = text(node)
+    return out if len(out) <= limit else out[:limit] + "..."
+
+
+# --- export ------------------------------------------------------------------------
+def _dim(size):
+    """A size as the header stores it: an int, or a symbolic size's expression."""
+    return str(size) if jax.export.is_symbolic_dim(size) else int(size)
+
+
+def _dtype(value, where, op):
+    """A leaf's dtype, one that JAX holds as it is (no 64-bit type without x64)."""
+    if jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key):
+        raise TypeError(f"{op}: {where} is a random key; pass its data (jax.random.key_data) "
+                        f"or make the key inside f")
+    dtype = V.dtype(value.dtype, op, f"the dtype of {where}", allow_none=False)
+    held = np.dtype(jax.dtypes.canonicalize_dtype(dtype))
+    if held != dtype:
+        raise TypeError(f"{op}: {where} has dtype {dtype}, which JAX holds as {held} (64-bit "
+                        f"types need jax_enable_x64); give it as {held} (t.astype({held.name!r}))")
+    return dtype
+
+
+def _input_leaf(value, where, op):
+    """``(names or None, shape with None for a symbolic size, dtype)`` of an argument's leaf."""
+    if isinstance(value, NamedTensor):
+        names = value.names  # a stale tensor raises its AxisNameError here
+        return names, tuple(value.shape), _dtype(value, where, op)
+    if isinstance(value, TensorSpec):
+        return value.names, value.shape, _dtype(value, where, op)
+    if isinstance(value, (jax.ShapeDtypeStruct, jax.Array, np.ndarray, np.generic)):
+        if isinstance(value, jax.core.Tracer):
+            raise TypeError(f"{op}: {where} is traced (inside nt.jit, grad or vmap); export "
+                            f"outside the transform, with TensorSpecs or concrete tensors")
+        for s in value.shape:
+            if not isinstance(s, (int, np.integer)):
+                raise TypeError(f"{op}: {where} is an unnamed array with a symbolic size; "
+                                f"give it names (nt.TensorSpec with None sizes)")
+        return None, tuple(int(s) for s in value.shape), _dtype(value, where, op)
+    raise TypeError(f"{op}: {where} is {_describe(value)}; each leaf of an argument must be a "
+                    f"NamedTensor, an nt.TensorSpec (a None size is symbolic) or an array (an "
+                    f"unnamed input); close over other values in f")
+
+
+def _is_symbol(text):
+    """``text`` parses as one ``jax.export`` symbol (``max``, ``mod`` and ``_`` do not)."""
+    try:
+        jax.export.symbolic_shape(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _arguments(specs, op):
+    """Per argument ``_encode``'s ``(leaves, treedef, node, order)``, and ``(where, key,
+    names, shape, dtype)`` of every leaf in the artifact's order."""
+    arguments, leaves = [], []
+    for i, spec in enumerate(specs):
+        arguments.append(_encode(spec, op))
+        tree_leaves, _, node, _ = arguments[-1]
+        for (key, index) in _walk(node):
+            where = f"argument {i}" + (f" {key!r}" if key else "")
+            leaves.append((where, key, *_input_leaf(tree_leaves[index], where, op)))
+    return arguments, leaves
+
+
+def _symbols(leaves, op):
+    """axis name -> its ``jax.export`` symbolic size, for the names some input leaves
+    ``None``; a name ``None`` in one input and sized in another is an AxisSizeError."""
+    seen = {}
+    for where, _, names, shape, _ in leaves:
+        for n, s in zip(names or (), shape):
+            if n in seen and (seen[n][0] is None) != (s is None):
+                (s0, w0), (s1, w1) = sorted((seen[n], (s, where)), key=lambda p: p[0] is None)
+                raise AxisSizeError(
+                    f"{op}: axis {n!r} has size {s0} in {w0} but is symbolic (None) in {w1}; "
+                    f"one name is one size across the inputs: give it None in every input, "
+                    f"or the size in every input")
+            seen.setdefault(n, (s, where))
+    names = [n for n, (s, _) in seen.items() if s is None]
+    symbols = {}  # the name itself where it is a valid symbol, primes as _prime, made unique
+    for n in names:
+        base = candidate = n.replace("'", "_prime")
+        k = 0
+        while candidate in symbols.values() or not _is_symbol(candidate):
+            k += 1
+            candidate = f"{base}_{k}"
+        symbols[n] = candidate
+    if not names:
+        return symbols, {}
+    scope = jax.export.SymbolicScope()  # one per export: symbols of others never mix in
+    return symbols, dict(zip(names, jax.export.symbolic_shape(", ".join(symbols.values()),
+                                                              scope=scope)))
+
+
+def _output(value, where, op):
+    """``(array, payload)`` of one leaf that ``f`` returned."""
+    _check_value(value, op, f"f's output{where}", "f must return NamedTensors (or arrays) "
+                                                   "in dicts, lists and tuples")
+    if isinstance(value, NamedTensor):
+        data, names = jax.numpy.asarray(value.data), value.names  # NumPy data: a constant
+    else:
+        data, names = jax.numpy.asarray(value), None
+        if any(jax.export.is_symbolic_dim(s) for s in data.shape):
+            raise NamedTensorError(f"{op}: f's output{where} is an unnamed array of symbolic "
+                                   f"shape {tuple(map(str, data.shape))}; return it as a "
+                                   f"NamedTensor (names are the interface)")
+    return data, _Slot(0, "", names, data.shape, np.dtype(data.dtype)).payload()
+
+
+def _trace(fn, name, arguments, slots, op):
+    """``jax.export`` of ``fn`` as a function of flat arrays; returns it with the encoded
+    output tree (leaves: their payloads)."""
+    record = []
+
+    def flat(*arrays):  # named after f below: the module's name in .code()
+        args, start = [], 0
+        for arg_leaves, treedef, _, order in arguments:
+            leaves = [None] * len(arg_leaves)
+            for j, index in enumerate(order):
+                slot, array = slots[start + j], arrays[start + j]
+                leaves[index] = array if slot.names is None else _wrap(array, slot.names)
+            start += len(order)
+            args.append(jax.tree_util.tree_unflatten(treedef, leaves))
+        out_leaves, _, node, order = _encode(fn(*args), op)
+        datas, payloads = [], []
+        for (key, index) in _walk(node):
+            data, payload = _output(out_leaves[index], f" {key!r}" if key else "", op)
+            datas.append(data)
+            payloads.append(payload)
+        payloads = iter(payloads)
+        record.append(_map(node, lambda _: next(payloads)))
+        return datas
+
+    if name.isidentifier():
+        flat.__name__ = flat.__qualname__ = name
+    shapes = [jax.ShapeDtypeStruct(s.shape, s.dtype) for s in slots]
+    try:
+        exported = jax.export.export(jax.jit(flat))(*shapes)
+    except jax.errors.InconclusiveDimensionOperation as e:
+        raise AxisSizeError(f"{op}: f needs a concrete size where the export has a symbolic "
+                            f"one ({str(e).splitlines()[0]}); give that axis a size instead of "
+                            f"None, or compute without it") from None
+    return exported, record[-1]
+
+
+def export(f, *specs_or_examples, vjp_order=0):
+    """Trace ``f`` for these inputs into a program that runs without its source.
+
+    Each input is a NamedTensor, an :class:`nt.TensorSpec` (a ``None`` size is symbolic)
+    or a pytree of them. One axis name is one size: ``batch=None`` in two inputs is one
+    symbolic size, which every call must give both the same. The result is called like
+    ``f`` with tensors in any axis order (names, not positions, are the interface), saved
+    with ``.save(path)`` and loaded with :func:`load_exported` in any process.
+
+    >>> import namedtensor as nt
+    >>> w = nt.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], "feat out")
+    >>> def predict(x):
+    ...     return nt.dot(x, w, over="feat")
+    >>> exported = nt.export(predict, nt.TensorSpec({"batch": None, "feat": 3}))
+    >>> exported.signature.outputs
+    TensorSpec({'batch': None, 'out': 2}, dtype=float32)
+    >>> exported(nt.ones({"feat": 3, "batch": 4})).sizes
+    {'batch': 4, 'out': 2}
+
+    Contractions on a symbolic size are planned with a stand-in size (any contraction
+    order is correct for every size). The program is compiled for this machine's
+    platform (``jax.export``'s default: CPU, CUDA or TPU).
+
+    Args:
+        f: a function of NamedTensors (or an ``nt.jit`` function) returning a NamedTensor or
+            a pytree of them (unnamed arrays of concrete shape are allowed too).
+        *specs_or_examples: one per positional argument of ``f``.
+        vjp_order: how many orders of derivatives the saved program carries (0 to 4);
+            ``vjp_order=1`` lets ``nt.grad`` differentiate a loaded program.
+
+    Returns:
+        An :class:`Exported`.
+
+    Raises:
+        TypeError: ``f`` is not callable, or a leaf is not a NamedTensor, TensorSpec or array.
+        AxisSizeError: an axis name is symbolic in one input and sized in another, or ``f``
+            needs a concrete size where it got a symbolic one.
+    """
+    op = "nt.export"
+    V.function(f, op)
+    vjp_order = V.integer(vjp_order, op, "vjp_order", low=0, high=MAX_VJP_ORDER)
+    fn = f._f if isinstance(f, Jitted) else f
+    name = _fn_name(fn)
+    op = f"nt.export({name})"
+    arguments, leaves = _arguments(specs_or_examples, op)
+    symbols, dims = _symbols(leaves, op)
+    slots = []
+    for position, (_, key, names, shape, dtype) in enumerate(leaves):
+        if names is not None:
+            shape = [dims[n] if s is None else s for n, s in zip(names, shape)]
+        slots.append(_Slot(position, key, names, shape, dtype))
+    exported, outputs = _trace(fn, name, arguments, slots, op)
+    inputs, start = [], 0
+    for _, _, node, order in arguments:
+        payloads = iter([s.payload() for s in slots[start:start + len(order)]])
+        inputs.append(_map(node, lambda _: next(payloads)))
+        start += len(order)
+    header = {"format": FORMAT, "version": VERSION, "name": name, "jax": jax.__version__,
+              "platforms": list(exported.platforms), "symbols": symbols,
+              "vjp_order": vjp_order, "signature": {"inputs": inputs, "outputs": outputs}}
+    return Exported._make(exported, header, None, f"nt.Exported({name})")
+
+
+# --- the exported program ----------------------------------------------------------
+class Exported:
+    """A program made by :func:`export` or :func:`load_exported`: call it on NamedTensors.
+
+    ``.signature`` is the named pair ``(inputs, outputs)`` of TensorSpec pytrees (a symbolic
+    size is ``None``), ``.code()`` the StableHLO text and ``.save(path)`` writes it to a file.
+
+    >>> import namedtensor as nt
+    >>> double = nt.export(lambda x: x * 2, nt.TensorSpec({"n": None}))
+    >>> double(nt.tensor([1.0, 2.0], "n")).tolist()
+    [2.0, 4.0]
+    >>> double.signature.inputs
+    (TensorSpec({'n': None}, dtype=float32),)
+    """
+
+    __slots__ = ("_exported", "_header", "_artifact", "_op", "_inputs", "_structures",
+                 "_out_slots", "_out_treedef", "_signature", "_orders", "_call", "__weakref__")
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("nt.Exported: made by nt.export(f, *specs) or nt.load_exported(path), "
+                        "not directly")
+
+    @classmethod
+    def _make(cls, exported, header, artifact, op, fail=None):
+        """An Exported from a ``jax.export.Exported`` and its header (validated when it
+        came from a file: ``fail(message)`` makes the FormatError)."""
+        self = object.__new__(cls)
+        fail = fail or (lambda message: NamedTensorError(f"{op}: {message}"))
+        self._exported, self._header, self._artifact, self._op = exported, header, artifact, op
+        self._inputs, self._structures, specs, position = [], [], [], 0
+        for node in header["signature"]["inputs"]:
+            slots = [_Slot.read(position + j, key, payload)
+                     for j, (key, payload) in enumerate(_walk(node))]
+            position += len(slots)
+            self._inputs.append(slots)
+            self._structures.append(_map(node, lambda _: None))
+            spec_of = iter([s.spec for s in slots])
+            specs.append(decode_tree(node, lambda payload: next(spec_of), fail))
+        out_node = header["signature"]["outputs"]
+        slot_of = iter([_Slot.read(j, key, payload)
+                        for j, (key, payload) in enumerate(_walk(out_node))])
+        template = decode_tree(out_node, lambda payload: next(slot_of), fail)
+        self._out_slots, self._out_treedef = jax.tree_util.tree_flatten(template)
+        self._signature = Signature(tuple(specs),
+                                    jax.tree_util.tree_map(lambda s: s.spec, template))
+        self._orders = {}
+        # jitted: an eager exported.call retraces its custom_vjp each time (150 us vs 8 us)
+        self._call = jax.jit(exported.call if header["vjp_order"] else
+                             _underivable(exported, op))
+        return self
+
+    @property
+    def signature(self):
+        """The named pair ``(inputs, outputs)``: a tuple with one pytree of TensorSpecs per
+        positional argument, and the pytree of TensorSpecs the program returns (a symbolic
+        size is ``None``; an unnamed array leaf is a ``jax.ShapeDtypeStruct``)."""
+        return self._signature
+
+    def __repr__(self):
+        inputs = ", ".join(map(repr, self.signature.inputs))
+        return (f"nt.Exported({self._header['name']}: ({inputs}) -> "
+                f"{self.signature.outputs!r}, vjp_order={self._header['vjp_order']}, "
+                f"platforms={tuple(self._header['platforms'])})")
+
+    def code(self):
+        """The program as StableHLO text (``jax.export``'s MLIR module).
+
+        >>> import namedtensor as nt
+        >>> "stablehlo" in nt.export(nt.exp, nt.TensorSpec({"n": 3})).code()
+        True
+        """
+        return self._exported.mlir_module()
+
+    def save(self, path):
+        """Write the program to ``path`` (replaced atomically): load it with
+        :func:`load_exported` in any process, without ``f``'s source.
+
+        >>> import os, tempfile
+        >>> import namedtensor as nt
+        >>> path = os.path.join(tempfile.mkdtemp(), "exp.ntexport")
+        >>> nt.export(nt.exp, nt.TensorSpec({"n": None})).save(path)
+        >>> nt.load_exported(path)(nt.zeros({"n": 2})).tolist()
+        [1.0, 1.0]
+
+        Args:
+            path: a str or os.PathLike.
+
+        Raises:
+            FormatError: the file cannot be written.
+        """
+        op = "nt.Exported.save"
+        if self._artifact is None:
+            self._artifact = bytes(self._exported.serialize(vjp_order=self._header["vjp_order"]))
+        artifact = self._artifact
+        header = {**self._header, "artifact": {"sha256": hashlib.sha256(artifact).hexdigest(),
+                                               "length": len(artifact)}}
+        header["digest"] = _digest(header)
+        text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+
+        def write(tmp):
+            with open(tmp, "wb") as f:
+                f.write(MAGIC + _LENGTH.pack(len(text)))
+                f.write(text)
+                f.write(artifact)
+
+        write_atomic(path, write, op)
+
+    # --- calling -----------------------------------------------------------------
+    def _order(self, i, arg):
+        """The leaves of argument ``i`` in the signature's order, after checking that its
+        containers are the signature's (cached per JAX treedef)."""
+        leaves, treedef = _flatten(arg)
+        order = self._orders.get((i, treedef))
+        if order is None:
+            _, _, node, order = _encode(arg, self._op)
+            if _map(node, lambda _: None) != self._structures[i]:
+                raise NamedTensorError(f"{self._op}: argument {i} is {_outline(node)} but the "
+                                       f"signature has {_outline(self._structures[i])}")
+            if len(self._orders) >= 64:
+                self._orders.clear()
+            self._orders[(i, treedef)] = order
+        return [leaves[j] for j in order]
+
+    def _array(self, slot, value, where, bound):
+        """``value``'s array laid out as ``slot`` says, after checking names, sizes, dtype."""
+        op = self._op
+        if slot.names is None:
+            return self._unnamed(slot, value, where)
+        if not isinstance(value, NamedTensor):
+            raise TypeError(f"{op}: {where} must be a NamedTensor "
+                            f"{fmt_sizes(slot.names, slot.shape)}, got "
+                            f"{_describe(value)}")
+        names, shape = value.names, value.shape
+        if set(names) != set(slot.names) or len(names) != len(slot.names):
+            missing = [n for n in slot.names if n not in names]
+            extra = [n for n in names if n not in slot.names]
+            hint = did_you_mean(extra[0], missing) if extra and missing else ""
+            raise AxisNameError(f"{op}: {where} is {fmt_sizes(names, shape)} but the signature "
+                                f"has {fmt_sizes(slot.names, slot.shape)}: it lacks "
+                                f"{missing} and has extra {extra}{hint}")
+        if value.dtype != slot.dtype:
+            raise TypeError(f"{op}: {where} {fmt_sizes(names, shape)} has dtype {value.dtype}, "
+                            f"but the signature has {slot.dtype}; cast it "
+                            f"(t.astype({slot.dtype.name!r}))")
+        sizes = value.sizes
+        for n, want in zip(slot.names, slot.shape):
+            have = sizes[n]
+            if not isinstance(want, str):
+                if have != want:
+                    raise AxisSizeError(f"{op}: axis {n!r} of {where} {fmt_sizes(names, shape)} "
+                                        f"has size {have}, but the signature fixes it at {want}")
+                continue
+            if not isinstance(have, (int, np.integer)):
+                continue  # traced with a symbolic size itself: jax.export checks it
+            if have < 1:
+                raise AxisSizeError(f"{op}: axis {n!r} of {where} {fmt_sizes(names, shape)} has "
+                                    f"size {have}; a symbolic size must be at least 1")
+            if n in bound and bound[n][0] != have:
+                raise AxisSizeError(f"{op}: axis {n!r} has size {bound[n][0]} in {bound[n][1]} "
+                                    f"but size {have} in {where}; it is one symbolic size in "
+                                    f"the signature, so every input must give it the same size")
+            bound.setdefault(n, (have, where))
+        if names != slot.names:
+            value = value.align_to(*slot.names)
+        return value.data
+
+    def _unnamed(self, slot, value, where):
+        op = self._op
+        if type(value) in _RANK and not slot.shape:  # a Python number for a 0-d input
+            kind = slot.dtype.kind if slot.dtype.kind in "biufc" else "f"  # bfloat16: "V"
+            if "biufc".index(kind) >= _RANK[type(value)]:
+                if type(value) is int and kind in "iu":
+                    V.fits(value, slot.dtype, op, f"Python int for {where}")
+                return jax.numpy.asarray(value, slot.dtype)
+        if not isinstance(value, (jax.Array, np.ndarray, np.generic)):
+            raise TypeError(f"{op}: {where} must be an unnamed {slot.dtype} array of shape "
+                            f"{slot.shape}, got {_describe(value)}")
+        if tuple(value.shape) != slot.shape:
+            raise AxisSizeError(f"{op}: {where} has shape {tuple(value.shape)}, but the "
+                                f"signature has {slot.shape}")
+        if value.dtype != slot.dtype:
+            raise TypeError(f"{op}: {where} has dtype {value.dtype}, but the signature has "
+                            f"{slot.dtype}")
+        return value
+
+    def __call__(self, *args):
+        op = self._op
+        if len(args) != len(self._inputs):
+            raise TypeError(f"{op}: takes {len(self._inputs)} positional argument"
+                            f"{'s' * (len(self._inputs) != 1)}, got {len(args)}")
+        arrays, bound = [], {}
+        for i, (arg, slots) in enumerate(zip(args, self._inputs)):
+            for slot, value in zip(slots, self._order(i, arg)):
+                where = f"argument {i}" + (f" {slot.key!r}" if slot.key else "")
+                arrays.append(self._array(slot, value, where, bound))
+        try:
+            outs = self._call(*arrays)
+        except ValueError as e:  # jax.export refuses the call (a platform it was not made for)
+            raise NamedTensorError(f"{op}: the program refuses this call: "
+                                   f"{str(e).splitlines()[0]}") from None
+        rebuilt = [outs[s.position] if s.names is None else _wrap(outs[s.position], s.names)
+                   for s in self._out_slots]
+        return jax.tree_util.tree_unflatten(self._out_treedef, rebuilt)
+
+
+def _underivable(exported, op):
+    """``exported.call``, whose derivative is a :class:`NamedTensorError` saying to export
+    with ``vjp_order=1`` (JAX's own would be a bare ``ValueError`` in the backward pass)."""
+    @jax.custom_vjp
+    def call(*arrays):
+        return exported.call(*arrays)
+
+    def forward(*arrays):
+        return call(*arrays), None
+
+    def backward(_, cotangents):
+        raise NamedTensorError(f"{op}: the program was exported with vjp_order=0 and carries "
+                               f"no derivatives; export it with vjp_order=1 to differentiate "
+                               f"it (nt.export(f, ..., vjp_order=1))")
+
+    call.defvjp(forward, backward)
+    return call
+
+
+_RANK = {bool: 0, int: 1, float: 3, complex: 4}  # the lowest dtype kind ("biufc") each holds
+
+
+# --- loading -----------------------------------------------------------------------
+def _digest(header):
+    """SHA-256 of everything the header says but its own digest: a flipped byte in an axis
+    name or a size cannot load as a different, valid program (the artifact's own SHA-256
+    covers the artifact)."""
+    body = {k: v for k, v in header.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
+
+
+def _no_duplicates(pairs):
+    """A JSON object as a dict; a repeated key (which ``json`` would let win) is refused."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("an object repeats a key")
+    return out
+
+
+def _no_constant(text):
+    raise ValueError(f"{text} is not JSON")
+
+
+def _integer(value, what, fail, low=0, high=2**62):
+    if type(value) is not int or not low <= value <= high:
+        raise fail(f"{what} must be an int in [{low}, {high}], got "
+                   f"{value if type(value) is int else type(value).__name__}")
+    return value
+
+
+def _header_fields(header, size, start, fail):
+    """Check every field of the header but the signature; returns the artifact's
+    (digest, length)."""
+    if not isinstance(header, dict):
+        raise fail(f"the header is a JSON {type(header).__name__}, not an object")
+    if header.get("format") != FORMAT:
+        raise fail(f"the header's format is {str(header.get('format'))[:40]!r}, not {FORMAT!r}: "
+                   f"not a file written by nt.Exported.save")
+    version = header.get("version")
+    if version != VERSION or type(version) is not int:
+        raise fail(f"format version {str(version)[:20]} is not supported (this namedtensor "
+                   f"reads version {VERSION}); re-export with this version")
+    if header.get("digest") != _digest(header):
+        raise fail("the header's digest does not match its contents: the header is corrupted")
+    if set(header) != _KEYS:
+        raise fail(f"the header lacks {sorted(_KEYS - set(header))} and has extra "
+                   f"{sorted(set(header) - _KEYS)[:5]} entries")
+    for key in ("name", "jax"):
+        if not isinstance(header[key], str) or len(header[key]) > 1000:
+            raise fail(f"the header's {key!r} is not a short str")
+    platforms = header["platforms"]
+    if not isinstance(platforms, list) or not platforms or \
+            not all(isinstance(p, str) and len(p) < 40 for p in platforms):
+        raise fail("the header's 'platforms' is not a list of platform names")
+    _integer(header["vjp_order"], "the header's vjp_order", fail, 0, MAX_VJP_ORDER)
+    symbols = header["symbols"]
+    if not isinstance(symbols, dict) or name_problem(list(symbols)) or \
+            not all(isinstance(s, str) and s.isidentifier() for s in symbols.values()) or \
+            len(set(symbols.values())) != len(symbols):
+        raise fail("the header's 'symbols' is not a map of axis names to distinct symbols")
+    signature = header["signature"]
+    if not isinstance(signature, dict) or set(signature) != {"inputs", "outputs"} or \
+            not isinstance(signature["inputs"], list):
+        raise fail("the header's signature is not an object of 'inputs' (a list) and 'outputs'")
+    artifact = header["artifact"]
+    if not isinstance(artifact, dict) or set(artifact) != {"sha256", "length"}:
+        raise fail("the header's 'artifact' is not an object of 'sha256' and 'length'")
+    digest = artifact["sha256"]
+    if not isinstance(digest, str) or len(digest) != 64 or \
+            any(c not in "0123456789abcdef" for c in digest):
+        raise fail("the header's artifact checksum is not a SHA-256 in hex")
+    length = _integer(artifact["length"], "the artifact's length", fail)
+    if start + length != size:
+        problem = "truncated" if start + length > size else "followed by extra bytes"
+        raise fail(f"the artifact is {problem}: the header says {length} bytes, the file has "
+                   f"{size - start} after the header")
+    return digest, length
+
+
+def _payload(payload, symbols, is_input, fail):
+    """Check one leaf of the header's signature: ``(names, shape, dtype)``."""
+    if not isinstance(payload, dict) or set(payload) != {"names", "shape", "dtype"}:
+        raise fail("a signature leaf is not an object of 'names', 'shape' and 'dtype'")
+    names, shape, dtype = payload["names"], payload["shape"], payload["dtype"]
+    if names is not None:
+        if not isinstance(names, list) or name_problem(names):
+            raise fail("a signature leaf's names are not a list of unique valid axis names")
+        names = tuple(names)
+    if not isinstance(shape, list) or len(shape) > 64 or \
+            (names is not None and len(shape) != len(names)):
+        raise fail("a signature leaf's shape is not a list of one size per name")
+    for i, s in enumerate(shape):
+        if isinstance(s, str):
+            if names is None:
+                raise fail("an unnamed signature leaf has a symbolic size")
+            if is_input and symbols.get(names[i]) != s:
+                raise fail(f"axis {names[i]!r} has the symbolic size {s[:40]!r}, which is not "
+                           f"its symbol in the header")
+            if len(s) > 1000:
+                raise fail("a symbolic size is too long")
+        else:
+            _integer(s, "a size in the signature", fail)
+    if not isinstance(dtype, str):
+        raise fail("a signature leaf's dtype is not a str")
+    try:
+        dtype = V.dtype(dtype, "nt.load_exported", allow_none=False)
+    except (TypeError, NamedTensorError):
+        raise fail(f"a signature leaf has the unknown dtype {dtype[:40]!r}") from None
+    return names, tuple(shape), dtype
+
+
+def _check_signature(header, fail):
+    """Every leaf of the signature checked; the signature's trees decoded once (dicts,
+    lists and tuples only), which also checks their containers."""
+    symbols, signature = header["symbols"], header["signature"]
+    nodes = list(signature["inputs"]) + [signature["outputs"]]
+    for k, node in enumerate(nodes):
+        is_input = k < len(nodes) - 1
+        decode_tree(node, lambda p: _payload(p, symbols, is_input, fail), fail)
+        if _map(node, lambda p: p, sort=True) != node:
+            raise fail("a dict in the signature is not in sorted key order")
+    used = {n for node in signature["inputs"] for _, p in _walk(node)
+            for n, s in zip(p["names"] or (), p["shape"]) if isinstance(s, str)}
+    if used != set(symbols):
+        raise fail("the header's symbols do not match the symbolic sizes of the inputs")
+
+
+def _check_avals(avals, nodes, what, fail):
+    """The artifact's ``avals`` agree with the header's leaves (count, shapes, dtypes)."""
+    payloads = [p for node in nodes for _, p in _walk(node)]
+    if len(avals) != len(payloads):
+        raise fail(f"the artifact has {len(avals)} {what} but the header's signature has "
+                   f"{len(payloads)}")
+    for i, (aval, p) in enumerate(zip(avals, payloads)):
+        dims = tuple(str(d) if jax.export.is_symbolic_dim(d) else int(d) for d in aval.shape)
+        if str(aval.dtype) != p["dtype"] or dims != tuple(p["shape"]):
+            raise fail(f"the artifact's {what[:-1]} {i} is {aval.dtype}"
+                       f"{list(dims)} but the header's signature has {p['dtype']}"
+                       f"{list(p['shape'])}")
+
+
+def load_exported(path):
+    """Load a program saved by ``nt.Exported.save``: a callable on NamedTensors.
+
+    It needs neither ``f`` nor its source. Inputs may come in any axis order; names,
+    sizes (symbolic ones consistently across the inputs) and dtypes are checked against
+    the signature, and the outputs are NamedTensors in dicts, lists and tuples.
+
+    >>> import os, tempfile
+    >>> import namedtensor as nt
+    >>> path = os.path.join(tempfile.mkdtemp(), "norm.ntexport")
+    >>> spec = nt.TensorSpec({"batch": None, "feat": 2})
+    >>> nt.export(lambda x: (x * x).sum("feat"), spec).save(path)
+    >>> norm = nt.load_exported(path)
+    >>> norm(nt.tensor([[3.0, 1.0], [4.0, 2.0]], "feat batch")).tolist()
+    [25.0, 5.0]
+
+    Args:
+        path: a str or os.PathLike.
+
+    Returns:
+        An :class:`Exported`.
+
+    Raises:
+        FormatError: the file is missing, not a regular file, truncated, corrupted (its
+            checksum disagrees), of another format version, or its header disagrees with the
+            program it holds.
+    """
+    op = "nt.load_exported"
+    path, size = regular_file(path, op)
+
+    def fail(problem):
+        return FormatError(f"{op}: {path!r}: {problem}")
+
+    prefix = len(MAGIC) + _LENGTH.size
+    try:
+        with open(path, "rb") as f:
+            head = f.read(prefix)
+            if len(head) < prefix or head[:len(MAGIC)] != MAGIC:
+                raise fail("not an exported program (it does not start with "
+                           f"{MAGIC.decode()!r}; empty or truncated?)" if len(head) < prefix
+                           else f"not an exported program (it does not start with "
+                           f"{MAGIC.decode()!r})")
+            (length,) = _LENGTH.unpack(head[len(MAGIC):])
+            if length > min(_MAX_HEADER, size - prefix):
+                raise fail(f"the header claims {length} bytes, more than the file "
+                           f"({size} bytes) or the limit ({_MAX_HEADER}) allows")
+            text = f.read(length)
+            try:
+                header = json.loads(text.decode("utf-8"), object_pairs_hook=_no_duplicates,
+                                    parse_constant=_no_constant)
+            except (ValueError, RecursionError) as e:
+                raise fail(f"the header is not valid JSON ({str(e)[:100]})") from None
+            digest, length = _header_fields(header, size, prefix + len(text), fail)
+            _check_signature(header, fail)
+            artifact = f.read(length)
+    except OSError as e:
+        raise fail(f"cannot be read ({e.strerror or e})") from None
+    if len(artifact) != length:
+        raise fail("the artifact is truncated")
+    if hashlib.sha256(artifact).hexdigest() != digest:
+        raise fail("the artifact's SHA-256 does not match the header's: the file is corrupted")
+    try:
+        exported = jax.export.deserialize(bytearray(artifact))
+    except Exception as e:  # noqa: BLE001 - any failure of foreign bytes is a format problem
+        raise fail(f"the artifact does not deserialize with jax {jax.__version__} (written "
+                   f"by jax {header['jax']}): {type(e).__name__}: {str(e)[:200]}") from None
+    signature = header["signature"]
+    _check_avals(exported.in_avals, signature["inputs"], "inputs", fail)
+    _check_avals(exported.out_avals, [signature["outputs"]], "outputs", fail)
+    n_in, n_out = len(exported.in_avals), len(exported.out_avals)
+    if exported.in_tree != jax.tree_util.tree_structure((tuple(range(n_in)), {})) or \
+            exported.out_tree != jax.tree_util.tree_structure(list(range(n_out))):
+        raise fail("the artifact does not take and return flat arrays as nt.export makes it")
+    if list(exported.platforms) != header["platforms"]:
+        raise fail(f"the artifact is compiled for {list(exported.platforms)} but the header "
+                   f"says {header['platforms']}")
+    if exported.has_vjp() != (header["vjp_order"] > 0):
+        raise fail(f"the header says vjp_order={header['vjp_order']} but the artifact "
+                   f"{'carries' if exported.has_vjp() else 'does not carry'} derivatives")
+    del header["artifact"], header["digest"]
+    return Exported._make(exported, header, artifact, f"nt.Exported({header['name']})", fail)
+
+
+# --- NamedTensor in jax.export's own serialization ---------------------------------
+def _serialize_names(names):
+    """A NamedTensor's pytree aux data (its names, or stale names) as JSON bytes."""
+    if type(names) is _StaleNames:
+        return json.dumps({"stale": list(names.names)}).encode()
+    return json.dumps(list(names)).encode()
+
+
+def _deserialize_names(data):
+    value = json.loads(bytes(data).decode("utf-8"))
+    op = "jax.export.deserialize (a NamedTensor's names)"
+    if isinstance(value, dict) and set(value) == {"stale"} and isinstance(value["stale"], list):
+        return _StaleNames(parse_names(tuple(value["stale"]), op))
+    if not isinstance(value, list):
+        raise FormatError(f"{op}: not a list of names")
+    return parse_names(tuple(value), op)
+
+
+jax.export.register_pytree_node_serialization(
+    NamedTensor, serialized_name="namedtensor.NamedTensor",
+    serialize_auxdata=_serialize_names, deserialize_auxdata=_deserialize_names)
