@@ -47,6 +47,7 @@ _FORMAT, _NAMES, _TREE, _DIGEST = (_PREFIX + k for k in ("format", "names", "tre
 _MAX_HEADER = 100 * 2**20  # safetensors' own limit on the JSON header
 _MAX_DEPTH = 200  # containers nested deeper than this in a file's tree are refused
 _BARE = "tensor"  # the key of a tree that is a single leaf
+_ALIGN = 64  # tensors are read into buffers aligned like XLA's, which JAX adopts on CPU
 
 
 # --- pytree containers as JSON (shared with _export) -----------------------------------
@@ -535,8 +536,10 @@ class _Reader:
     def array(self, key):
         """The tensor ``key`` as a NumPy array in stored order, read into its own buffer."""
         code, shape, begin, end = self.header.entries[key]
-        array = np.empty(shape, _DTYPES[code])
-        view = memoryview(array.reshape(-1).view(np.uint8))
+        raw = np.empty(end - begin + _ALIGN, np.uint8)  # 64-byte aligned: JAX on CPU then
+        start = -raw.ctypes.data % _ALIGN              # adopts the buffer without a copy
+        array = raw[start:start + end - begin].view(_DTYPES[code]).reshape(shape)
+        view = memoryview(raw[start:start + end - begin])
         self.f.seek(self.header.start + begin)
         done = 0
         while done < end - begin:
@@ -554,7 +557,8 @@ class _Reader:
         """``array`` as ``backend``'s array, on ``target`` (a device or sharding) for jax."""
         if backend == "numpy":
             return array
-        # wait for the copy: the host buffer is freed before the next tensor is read
+        # wait for any copy (to an accelerator, or of a transposed view), so that the
+        # host buffer is freed before the next tensor is read
         return jax.device_put(array, target).block_until_ready()
 
 
