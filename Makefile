@@ -29,6 +29,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(PY) eager_overhead.py
 	cd benchmarks && ../$(PY) einsum.py
 	cd benchmarks && ../$(PY) lstm.py
+	cd benchmarks && ../$(PY) io.py
 
 docs: $(STAMP)
 	$(VENV)/bin/pytest tests/test_docs.py
