@@ -231,14 +231,20 @@ def test_every_header_bit_flip_is_refused(tmp_path):
     assert nt.load(path, like=like)["w"].names == ("d", "h")
 
 
+def _flipped(data, blob, low, high, most):
+    """``blob`` with 1 to ``most`` drawn bits flipped at offsets in [low, high]."""
+    buf = bytearray(blob)
+    for _ in range(data.draw(st.integers(1, most), label="flips")):
+        i = data.draw(st.integers(low, high), label="offset")
+        buf[i] ^= 1 << data.draw(st.integers(0, 7), label="bit")
+    return buf
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURE)
 @given(data=st.data())
 def test_header_bit_flips_hypothesis(tmp_path, data):
     path, blob, n = sample_file(tmp_path)
-    buf = bytearray(blob)
-    for _ in range(data.draw(st.integers(1, 3), label="flips")):
-        i = data.draw(st.integers(0, 8 + n - 1), label="offset")
-        buf[i] ^= 1 << data.draw(st.integers(0, 7), label="bit")
+    buf = _flipped(data, blob, 0, 8 + n - 1, most=3)
     if buf == blob:  # two flips of the same bit cancel
         return
     path.write_bytes(buf)
@@ -275,10 +281,7 @@ def test_every_data_bit_flip_loads_or_is_refused(tmp_path):
 @given(data=st.data())
 def test_data_bit_flips_hypothesis(tmp_path, data):
     path, blob, n = sample_file(tmp_path)
-    buf = bytearray(blob)
-    for _ in range(data.draw(st.integers(1, 4), label="flips")):
-        i = data.draw(st.integers(8 + n, len(blob) - 1), label="offset")
-        buf[i] ^= 1 << data.draw(st.integers(0, 7), label="bit")
+    buf = _flipped(data, blob, 8 + n, len(blob) - 1, most=4)
     path.write_bytes(buf)
     out = loads_or_refused(path)
     if out is not None:
