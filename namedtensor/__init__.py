@@ -38,6 +38,9 @@ from ._shape import align as align
 from ._shape import concat as concat
 from ._shape import stack as stack
 from ._shape import unstack as unstack
+from ._sharding import from_process_local as from_process_local
+from ._sharding import mesh as mesh
+from ._sharding import shard as shard
 from ._tensor import NamedTensor as NamedTensor
 from ._tensor import from_numpy as from_numpy
 from ._tensor import tensor as tensor

@@ -145,7 +145,7 @@ class Jitted:
         self._f = f
         self._op = f"nt.jit({_fn_name(f)})"
         static = _static_argnames(static_argnames, f) or ()
-        self._jitted = jax.jit(f, static_argnames=static)
+        self._jitted = jax.jit(self._traced(f), static_argnames=static)
         self._static = frozenset(static)
         try:  # JAX makes a static name static when it is passed by position too
             params = list(inspect.signature(f).parameters.values())
@@ -155,6 +155,10 @@ class Jitted:
             i for i, p in enumerate(params) if p.name in self._static
             and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
         functools.update_wrapper(self, f)
+
+    def _traced(self, f):
+        """The function handed to ``jax.jit`` (``nt.jit(mesh=...)`` wraps it)."""
+        return f
 
     def __call__(self, *args, **kwargs):
         try:
@@ -215,7 +219,7 @@ class Jitted:
         return self.lower(*args, **kwargs).as_text()
 
 
-def jit(f=DECORATE, static_argnames=None):
+def jit(f=DECORATE, static_argnames=None, *, mesh=None, rules=None):
     """Compile ``f`` with XLA. Names are static: other names retrace, the same names do not.
 
     >>> import namedtensor as nt
@@ -227,12 +231,33 @@ def jit(f=DECORATE, static_argnames=None):
     >>> "stablehlo" in norm.code(nt.ones({"batch": 1, "feat": 2}))
     True
 
-    Usable as ``@nt.jit`` or ``@nt.jit(static_argnames=("mode",))``.
+    Usable as ``@nt.jit`` or ``@nt.jit(static_argnames=("mode",))``. With ``mesh`` and
+    ``rules`` (always together, see :func:`namedtensor.shard`), every NamedTensor argument
+    and result is laid out by the rules: the one-line way to make a training step SPMD.
+
+    >>> m = nt.mesh({"data": -1})
+    >>> norm_sharded = nt.jit(norm, mesh=m, rules={"batch": "data"})
+    >>> norm_sharded(nt.ones({"batch": m.size, "feat": 2})).sharding_rules == (
+    ...     {"batch": "data"} if m.size > 1 else {})
+    True
     """
     _static_argnames(static_argnames)
+    if mesh is not None or rules is not None:
+        from . import _sharding
+        if mesh is None or rules is None:
+            raise TypeError(f"nt.jit: mesh and rules go together (the rules say which mesh "
+                            f"axes each named axis is split over); got only "
+                            f"{'mesh' if rules is None else 'rules'}")
+        _sharding.check_mesh(mesh, "nt.jit")
+        rules = _sharding.check_rules(rules, "nt.jit")
+        _sharding.check_against(mesh, rules, "nt.jit", "")
     if f is DECORATE:
-        return functools.partial(jit, static_argnames=static_argnames)
-    return Jitted(_validate.function(f, "nt.jit"), static_argnames)
+        return functools.partial(jit, static_argnames=static_argnames, mesh=mesh,
+                                 rules=None if rules is None else dict(rules))
+    f = _validate.function(f, "nt.jit")
+    if mesh is None:
+        return Jitted(f, static_argnames)
+    return _sharding.ShardedJitted(f, static_argnames, mesh, rules)
 
 
 # --- vmap -------------------------------------------------------------------------

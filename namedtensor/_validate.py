@@ -20,8 +20,8 @@ from ._errors import AxisNameError, AxisSizeError, DeviceMismatchError, NamedTen
 from ._names import fmt_sizes, parse_names
 
 __all__ = ["names", "name_group", "name", "sizes", "is_symbolic", "allocation", "nesting",
-           "dtype", "fits", "backend", "device", "devices_agree", "function", "key", "integer",
-           "real", "to_float", "default_float", "default_int", "accumulation_dtype"]
+           "dtype", "fits", "backend", "device", "placement", "devices_agree", "function", "key",
+           "integer", "real", "to_float", "default_float", "default_int", "accumulation_dtype"]
 
 MAX_BYTES = 2**63 - 1
 _KEYS = type({}.keys())  # a dict's keys: a set type, but ordered
@@ -243,6 +243,11 @@ def device(value, op, backend="jax"):
     """A JAX device from ``"cpu"``, ``"gpu:1"`` or a ``jax.Device``; for the numpy backend,
     ``"cpu"`` (the host). Unknown platforms and indices out of range are refused."""
     import jax
+    if isinstance(value, (jax.sharding.Sharding, jax.sharding.Mesh, jax.sharding.PartitionSpec)):
+        raise TypeError(f"{op}: device must be one device, got a {_type(value)}, which lays a "
+                        f"tensor out over devices; shard by name instead: "
+                        f"nt.shard(t, mesh, rules), e.g. nt.shard(t, nt.mesh({{'data': -1}}), "
+                        f"{{'batch': 'data'}})")
     if isinstance(value, jax.Device):
         if backend == "numpy" and value.platform != "cpu":
             raise NamedTensorError(f"{op}: the numpy backend lives on the host; device "
@@ -273,8 +278,19 @@ def device(value, op, backend="jax"):
     return available[i]
 
 
+def placement(t):
+    """Where a tensor lives, for a message: ``cpu:0``, or for one laid out over several
+    devices ``mesh {'data': 4} over cpu:0,cpu:1,cpu:2,cpu:3``."""
+    where = t.device
+    mesh = getattr(getattr(t.data, "sharding", None), "mesh", None)
+    if "," in where and mesh is not None:
+        return f"mesh {dict(mesh.shape)} over {where}"
+    return where
+
+
 def devices_agree(tensors, op):
-    """Raise :class:`DeviceMismatchError` if the tensors are committed to different devices."""
+    """Raise :class:`DeviceMismatchError` if the tensors are committed to different devices,
+    or laid out over different sets of devices (different meshes)."""
     seen = {}
     for i, t in enumerate(tensors):
         d = t.device
@@ -282,9 +298,12 @@ def devices_agree(tensors, op):
             seen.setdefault(d, i)
     if len(seen) > 1:
         (a, i), (b, j) = list(seen.items())[:2]
+        fix = "move them together with t.to(device)"
+        if "," in a or "," in b:
+            fix = "lay them out on one mesh with nt.shard(x, mesh, rules)"
         raise DeviceMismatchError(f"{op}: operands live on different devices: operand {i} on "
-                                  f"{a}, operand {j} on {b}; move them together with "
-                                  f"t.to(device)")
+                                  f"{placement(tensors[i])}, operand {j} on "
+                                  f"{placement(tensors[j])}; {fix}")
 
 
 # --- functions and keys -----------------------------------------------------------------

@@ -179,7 +179,8 @@ KIND_VALUES = {
               "flaot32", np.int8, np.dtype("complex128"), "int64", "float64", "uint64", int,
               float, bool, str],
     "device": ["cpu:9", "cpu:-1", "cpu:x", "tpu", "gpu", "cpu:0", "CPU", "cpu:", ":0",
-               "cpu:\u0663", jax.devices()[0]],
+               "cpu:\u0663", jax.devices()[0],
+               jax.sharding.SingleDeviceSharding(jax.devices()[0])],  # a layout: nt.shard
     "backend": ["torch", "JAX", "numpy ", "Numpy"],
     "names": _NAMES, "name": _NAMES, "over": _NAMES, "into": _NAMES,
     "static_argnames": _NAMES,
@@ -671,7 +672,35 @@ def _export_entries():
     return e
 
 
+@functools.cache
+def _mesh1():
+    """A mesh of the one device the main test process has."""
+    return nt.mesh({"data": 1}, devices=[jax.devices()[0]])
+
+
+def _sharding_entries():
+    e = []
+
+    def add(name, words, build, covers, kinds=(), backends=("jax", "numpy"), **kw):
+        e.append(Entry(name, words, build, covers, kinds, backends=backends, **kw))
+
+    data = lambda: np.full((2, 3), VALUE, np.float32)  # noqa: E731
+    add("nt.mesh", ("mesh",), lambda f: (nt.mesh, ({"data": -1},), dict(devices=None)),
+        ("nt.mesh",), ("sizes",), backends=("jax",))
+    add("nt.shard", ("shard",), lambda f: (nt.shard, (f.t, _mesh1(), {"a": "data"}), {}),
+        ("nt.shard",))
+    add("nt.shard(tree)", ("shard",), lambda f: (
+        nt.shard, ({"w": f.t, "v": [f.u, jnp.zeros(())]}, _mesh1(), {"b": ("data",)}), {}),
+        ("nt.shard",))
+    add("nt.from_process_local", ("from_process_local",), lambda f: (
+        nt.from_process_local, (data(), "a b", _mesh1(), {"a": "data"}), {}),
+        ("nt.from_process_local",), ("", "names"))
+    add("nt.jit(f, mesh, rules)(x)", ("jit", "multiply"), lambda f: (
+        lambda fn, x, mesh, rules: nt.jit(fn, mesh=mesh, rules=rules)(x),
+        (_double, f.t, _mesh1(), {"a": "data"}), {}), ("nt.jit",))
+    return e
+
 
 ENTRIES = (_creation_entries() + _contraction_and_shape_entries() + _op_entries()
            + _method_entries() + _operator_entries() + _transform_entries() + _random_entries()
-           + _grad_entries() + _testing_entries() + _export_entries())
+           + _grad_entries() + _testing_entries() + _export_entries() + _sharding_entries())
