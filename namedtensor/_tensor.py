@@ -85,6 +85,24 @@ class NamedTensor:
         """Where the data lives, e.g. ``"cpu:0"`` (``"cpu"`` for the numpy backend)."""
         return self._backend.device(self._data)
 
+    @property
+    def sharding_rules(self):
+        """How the data is split over a mesh, by name: ``{axis: mesh axis (or a tuple of
+        them)}``, each value as written in the rules of :func:`namedtensor.shard`. Axes not
+        split are left out, and so are mesh axes of size 1, which split nothing: ``{}`` on
+        one device, for a replicated tensor, or a traced one inside ``jit``.
+
+        >>> import namedtensor as nt
+        >>> t = nt.zeros({"batch": 4, "feat": 3})
+        >>> t.sharding_rules
+        {}
+        >>> m = nt.mesh({"data": -1})
+        >>> s = nt.shard(t, m, {"batch": "data"})
+        >>> s.sharding_rules == ({"batch": "data"} if m.size > 1 else {})
+        True
+        """
+        return _sharding.rules_of(self)
+
     def __repr__(self):
         if type(self._data) is _Stale:
             return f"NamedTensor(<invalid: {self._data.describe()}>)"
@@ -342,9 +360,14 @@ _SCALAR_TYPES = (bool, int, float, complex)
 
 def make(data, names, dtype, device, backend, op):
     """:func:`tensor` for every constructor that takes data, reporting as ``op``."""
-    if isinstance(data, NamedTensor):
-        data = data.data
     names = V.names(names, op)
+    if isinstance(data, NamedTensor):  # names are matched by name, never by position
+        if sorted(names) != sorted(data.names):
+            raise AxisNameError(
+                f"{op}: data is a NamedTensor {fmt_sizes(data.names, data.shape)}; names "
+                f"{list(names)} must be its own names, in any order (they give the stored "
+                f"order). To rename axes, use t.rename({{'old': 'new'}})")
+        data = _shape.align_to(data, *names).data if names != data.names else data.data
     dtype = V.dtype(dtype, op)
     be, target = placement(backend, device, op)
     array = _convert(data, dtype, be, op)
@@ -438,4 +461,4 @@ def from_numpy(array, names, *, backend=None):
     return make(array, names, None, None, backend, "nt.from_numpy")
 
 
-from . import _ops, _shape  # noqa: E402  (the methods above call into them)
+from . import _ops, _shape, _sharding  # noqa: E402  (the methods above call into them)

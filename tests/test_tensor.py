@@ -207,3 +207,13 @@ def test_tensors_on_different_devices_raise_device_mismatch(tmp_path):
         print("ok")
     """)
     run_isolated(script, devices=2)
+
+
+def test_a_named_tensor_as_data_is_matched_by_name():
+    t = nt.tensor(np.arange(6.0).reshape(2, 3), "a b")
+    u = nt.tensor(t, "b a")  # the given order is the stored order; values follow names
+    assert u.names == ("b", "a")
+    np.testing.assert_array_equal(np.asarray(u.data), np.arange(6.0).reshape(2, 3).T)
+    for bad in ("x y", "a", "a b c"):
+        with pytest.raises(nt.AxisNameError, match="rename"):
+            nt.tensor(t, bad)
