@@ -30,6 +30,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(PY) einsum.py
 	cd benchmarks && ../$(PY) lstm.py
 	cd benchmarks && ../$(PY) io.py
+	cd benchmarks && ../$(PY) sharding.py
 
 docs: $(STAMP)
 	$(VENV)/bin/pytest tests/test_docs.py

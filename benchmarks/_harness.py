@@ -87,8 +87,20 @@ class Table:
         return "\n".join(lines) + "\n"
 
 
+def gpu_card():
+    """``"NVIDIA H100 80GB HBM3 ×1"`` when JAX computes on GPUs, else ``None``."""
+    import jax
+    if jax.default_backend() != "gpu":
+        return None
+    return f"{jax.devices()[0].device_kind} ×{len(jax.devices())}"
+
+
 def write_section(name, text):
-    """Replace (or append) the section ``name`` of RESULTS.md."""
+    """Replace (or append) the section ``name`` of RESULTS.md; on a GPU machine the section
+    ``name_gpu``, headed by the card's name, so the CPU figures stay."""
+    card = gpu_card()
+    if card:
+        name, text = f"{name}_gpu", f"**On GPU: {card}**\n\n{text}"
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     block = f"{start}\n{text.strip()}\n\n_Machine: {machine()}_\n{end}"
     old = open(RESULTS).read() if os.path.exists(RESULTS) else \
