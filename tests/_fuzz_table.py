@@ -701,6 +701,26 @@ def _sharding_entries():
     return e
 
 
+def _window_entries():
+    """nt.conv, nt.pool, nt.pad (issue 12, _windows.py)."""
+    e = []
+    return e
+
+
+def _name_and_order_entries():
+    """t.prime/unprime, nt.sort/argsort/top_k/roll/flip (issue 12)."""
+    e = []
+    return e
+
+
+def _creation_and_control_entries():
+    """one_hot, *_like, use_backend, random.categorical/permutation/dropout, cond,
+    while_loop, fori_loop (issue 12)."""
+    e = []
+    return e
+
+
 ENTRIES = (_creation_entries() + _contraction_and_shape_entries() + _op_entries()
            + _method_entries() + _operator_entries() + _transform_entries() + _random_entries()
-           + _grad_entries() + _testing_entries() + _export_entries() + _sharding_entries())
+           + _grad_entries() + _testing_entries() + _export_entries() + _sharding_entries()
+           + _window_entries() + _name_and_order_entries() + _creation_and_control_entries())
