@@ -31,6 +31,8 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(PY) lstm.py
 	cd benchmarks && ../$(PY) io.py
 	cd benchmarks && ../$(PY) sharding.py
+	cd benchmarks && ../$(PY) windows.py
+	cd benchmarks && ../$(PY) sorting.py
 
 docs: $(STAMP)
 	$(VENV)/bin/pytest tests/test_docs.py

@@ -72,6 +72,17 @@ class Table:
             self.rows.append((case, v, r))
             print(f"  {case:<34} {v:<28} {r}", flush=True)
 
+    def summary(self, variant, target):
+        """A Markdown line ``- case: **r×**`` per case (``variant`` against the baseline),
+        each also printed with the target."""
+        print(f"\nratios ({variant} / {self.baseline}; target <= {target}):")
+        lines = []
+        for case in dict.fromkeys(c for c, _, _ in self.rows):
+            ratio = self.ratio(case, variant)
+            lines.append(f"- {case}: **{ratio:.2f}×**")
+            print(f"  {case:<44} {ratio:.2f}x")
+        return "\n".join(lines)
+
     def ratio(self, case, variant, baseline=None):
         get = {(c, v): r.median for c, v, r in self.rows}
         return get[(case, variant)] / get[(case, baseline or self.baseline)]

@@ -41,14 +41,9 @@ def main():
                                             "namedtensor": lambda: tn + un},
                   repeat=REPEAT, number=NUMBER)
 
-    print("\nratios (namedtensor / raw; target <= 1.5):")
-    lines = []
-    for case in dict.fromkeys(c for c, _, _ in table.rows):
-        ratio = table.ratio(case, "namedtensor")
-        lines.append(f"- {case}: **{ratio:.2f}×**")
-        print(f"  {case:<34} {ratio:.2f}x")
+    lines = table.summary("namedtensor", 1.5)
     write_section("eager_overhead", table.markdown().replace("raw jnp |", "raw jnp (np.add for the numpy row) |", 1)
-                  + "\n" + "\n".join(lines))
+                  + "\n" + lines)
 
 
 if __name__ == "__main__":
