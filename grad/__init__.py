@@ -14,11 +14,19 @@ without arguments.
 >>> g = loss(nt.tensor([1.0, 2.0], "feat"))
 >>> g.names, g.tolist()
 (('feat',), [2.0, 4.0])
+
+The module itself is callable: ``nt.grad(f)`` is ``grad(f)``, as ``nt.jit(f)`` is a
+function call (``nt.value_and_grad`` is the function itself).
+
+>>> nt.grad(lambda w: (w * w).sum())(nt.tensor([3.0], "feat")).tolist()
+[6.0]
 """
 
 import functools
 import inspect
 import numbers
+import sys
+import types
 
 import jax
 import jax.numpy as jnp
@@ -319,3 +327,17 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
         raise NamedTensorError(f"{op}: f returned no tensor or number, so there is nothing to "
                                f"check")
     jax_check_grads(f, args, order, modes=tuple(modes), atol=atol, rtol=rtol, eps=eps)
+
+
+class _CallableModule(types.ModuleType):
+    """The type of this module: ``nt.grad(f, ...)`` calls :func:`grad`, while ``nt.grad``
+    stays the module, so ``import namedtensor.grad`` and ``from namedtensor.grad import
+    vjp`` keep working (Python allows a module's ``__class__`` to be a ModuleType subclass)."""
+
+    def __call__(self, f=DECORATE, argnums=0, has_aux=False):
+        return grad(f, argnums=argnums, has_aux=has_aux)
+
+
+_module = sys.modules[__name__]
+_module.__class__ = _CallableModule
+_module.__signature__ = inspect.signature(grad)  # inspect.signature(nt.grad), help, IDEs

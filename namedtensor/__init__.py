@@ -6,16 +6,25 @@
 [3.0, 7.0]
 """
 
+from . import grad as grad  # a callable module: nt.grad(f); see grad/__init__.py
 from . import random as random
 from ._caches import clear_caches as clear_caches
+from ._control import cond as cond
+from ._control import fori_loop as fori_loop
+from ._control import while_loop as while_loop
 from ._create import arange as arange
 from ._create import from_xarray as from_xarray
 from ._create import full as full
+from ._create import full_like as full_like
 from ._create import linspace as linspace
+from ._create import one_hot as one_hot
 from ._create import ones as ones
+from ._create import ones_like as ones_like
 from ._create import zeros as zeros
+from ._create import zeros_like as zeros_like
 from ._devices import default_device as default_device
 from ._devices import devices as devices
+from ._devices import use_backend as use_backend
 from ._einsum import dot as dot
 from ._einsum import einsum as einsum
 from ._einsum import explain as explain
@@ -33,6 +42,9 @@ from ._io import load_metadata as load_metadata
 from ._io import save as save
 from ._ops import *  # noqa: F401,F403  (every op of the tables; see _ops.__all__)
 from ._ops import clip as clip
+from ._ops import flip as flip
+from ._ops import roll as roll
+from ._ops import top_k as top_k
 from ._ops import where as where
 from ._shape import align as align
 from ._shape import concat as concat
@@ -44,6 +56,7 @@ from ._sharding import shard as shard
 from ._tensor import NamedTensor as NamedTensor
 from ._tensor import from_numpy as from_numpy
 from ._tensor import tensor as tensor
+from .grad import value_and_grad as value_and_grad
 from ._transforms import BenchmarkResult as BenchmarkResult
 from ._transforms import TensorSpec as TensorSpec
 from ._transforms import benchmark as benchmark
@@ -51,5 +64,8 @@ from ._transforms import callback as callback
 from ._transforms import jit as jit
 from ._transforms import scan as scan
 from ._transforms import vmap as vmap
+from ._windows import conv as conv
+from ._windows import pad as pad
+from ._windows import pool as pool
 
 __version__ = "0.1.0"

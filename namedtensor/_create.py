@@ -1,15 +1,21 @@
-"""Constructors: zeros, ones, full, arange, linspace, from_xarray."""
+"""Constructors: zeros, ones, full, arange, linspace, the ``*_like`` family, one_hot,
+from_xarray. Every one takes ``backend=``; without it, a function that takes a tensor
+returns that tensor's backend, the others the default (``nt.use_backend``)."""
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
 from . import _validate as V
-from ._errors import AxisSizeError, NamedTensorError
+from ._errors import AxisNameError, AxisSizeError, NamedTensorError
+from ._names import did_you_mean, fmt_sizes, name_problem
 from ._tensor import NamedTensor, make, place, placement
+from .backends import get_backend
 
-__all__ = ["zeros", "ones", "full", "arange", "linspace", "from_xarray"]
+__all__ = ["zeros", "ones", "full", "arange", "linspace", "zeros_like", "ones_like",
+           "full_like", "one_hot", "from_xarray"]
 
 
 def _make(op, fill, sizes, dtype, device, backend):
@@ -141,16 +147,190 @@ def _float(value, op, arg):
     return value
 
 
-def from_xarray(da, *, backend=None):
+# --- the *_like family and one_hot: a tensor in, its backend (and device) out ----------
+def _tensor_arg(t, op, arg="t"):
+    if not isinstance(t, NamedTensor):
+        raise TypeError(f"{op}: {arg} must be a NamedTensor, got {type(t).__name__}; wrap an "
+                        f"array with nt.tensor(x, names)")
+    return t
+
+
+def _like(op, fill, t, dtype, device, backend):
+    t = _tensor_arg(t, op)
+    dtype = t.dtype if dtype is None else V.dtype(dtype, op)
+    if backend is None and device is None:
+        be, target = t._backend, None
+        if be.name == "jax" and be.is_concrete(t.data):
+            target = t.data.sharding  # the same device, or the same layout over a mesh
+    else:
+        be, target = placement(t.backend if backend is None else backend, device, op)
+    fill = _fill(fill, dtype, op)
+    V.allocation(t.names, t.shape, dtype, op)
+    if be.name == "jax" and target is not None:
+        import jax.numpy as jnp
+        return NamedTensor._new(jnp.full(t.shape, fill, dtype=dtype, device=target), t.names, be)
+    return place(be.xp.full(t.shape, fill, dtype=dtype), t.names, be, target)
+
+
+def zeros_like(t, dtype=None, *, device=None, backend=None):
+    """Zeros with ``t``'s names, sizes, dtype (unless given), backend and device.
+
+    >>> import namedtensor as nt
+    >>> t = nt.tensor([[1, 2, 3]], "batch feat", backend="numpy")
+    >>> z = nt.zeros_like(t, "float32")
+    >>> z.sizes, str(z.dtype), z.backend
+    ({'batch': 1, 'feat': 3}, 'float32', 'numpy')
+
+    Args:
+        t: the NamedTensor whose layout is copied (its values are not read).
+        dtype: the element type (default: ``t.dtype``).
+        device, backend: where the result lives (default: where ``t`` lives; a JAX tensor
+            laid out over a mesh gives a result with the same layout).
+
+    Returns:
+        A NamedTensor with ``t.names`` in ``t``'s order.
+    """
+    return _like("nt.zeros_like", 0, t, dtype, device, backend)
+
+
+def ones_like(t, dtype=None, *, device=None, backend=None):
+    """Ones with ``t``'s names, sizes, dtype (unless given), backend and device.
+
+    >>> import namedtensor as nt
+    >>> nt.ones_like(nt.zeros({"x": 2})).tolist()
+    [1.0, 1.0]
+
+    Args: as :func:`zeros_like`.
+    """
+    return _like("nt.ones_like", 1, t, dtype, device, backend)
+
+
+def full_like(t, value, dtype=None, *, device=None, backend=None):
+    """``value`` everywhere, with ``t``'s names, sizes, dtype (unless given), backend and
+    device. The dtype must hold ``value`` exactly (``full_like(int_t, 1.5)`` is an error,
+    not a silent truncation).
+
+    >>> import namedtensor as nt
+    >>> nt.full_like(nt.arange("x", 3), 7).tolist()
+    [7, 7, 7]
+
+    Args:
+        t: the NamedTensor whose layout is copied.
+        value: a Python or NumPy scalar.
+        dtype, device, backend: as in :func:`zeros_like`.
+    """
+    return _like("nt.full_like", value, t, dtype, device, backend)
+
+
+def _data_on(t, be, op):
+    """``t``'s data as backend ``be``'s array."""
+    if t.backend == be.name:
+        return t.data
+    if be.name == "numpy":
+        if not t._backend.is_concrete(t.data):
+            raise TypeError(f"{op}: ids {fmt_sizes(t.names, t.shape)} is traced (inside nt.jit, "
+                            f"grad, vmap or scan); backend='numpy' needs concrete values")
+        return t.numpy()
+    return be.asarray(t.data)
+
+
+def one_hot(ids, name, size, dtype="float32", *, backend=None):
+    """One-hot vectors: ``ids``' names plus a new last axis ``name`` of ``size``.
+
+    ``out[..., name=k]`` is 1 where ``ids == k``; an id outside ``[0, size)`` gives a row
+    of zeros (as ``jax.nn.one_hot``).
+
+    >>> import namedtensor as nt
+    >>> ids = nt.tensor([2, 0], "batch")
+    >>> h = nt.one_hot(ids, "vocab", 3)
+    >>> h.names, h.tolist()
+    (('batch', 'vocab'), [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+
+    Args:
+        ids: an integer NamedTensor.
+        name: the new axis; ``ids`` must not have it.
+        size: its size, an int ``>= 0``.
+        dtype: the element type of the result (any numeric dtype or bool).
+        backend: default ``ids``' backend.
+
+    Returns:
+        A NamedTensor with names ``ids.names + (name,)``.
+    """
+    op = "nt.one_hot"
+    ids = _tensor_arg(ids, op, "ids")
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"{op}: ids must be an integer NamedTensor, got "
+                        f"{fmt_sizes(ids.names, ids.shape)} of dtype {ids.dtype}")
+    name = V.name(name, op)
+    if name in ids.names:
+        raise AxisNameError(f"{op}: ids {fmt_sizes(ids.names, ids.shape)} already has an axis "
+                            f"{name!r}; the one-hot axis needs a new name (e.g. "
+                            f"{name + chr(39)!r})")
+    size = V.integer(size, op, "size", low=0)
+    dtype = V.dtype(dtype, op, allow_none=False)
+    names, shape = ids.names + (name,), tuple(ids.shape) + (size,)
+    V.allocation(names, shape, dtype, op)
+    be = ids._backend if backend is None else get_backend(V.backend(backend, op))
+    data = _data_on(ids, be, op)
+    classes = be.xp.reshape(be.xp.arange(size, dtype=data.dtype), (1,) * ids.ndim + (size,))
+    hot = be.xp.equal(be.xp.reshape(data, tuple(ids.shape) + (1,)), classes)
+    return NamedTensor._new(hot.astype(dtype), names, be)
+
+
+def from_xarray(da, names=None, *, backend=None):
     """A NamedTensor from an ``xarray.DataArray``; its ``dims`` become the names.
 
-    Coordinates and attributes are not kept.
+    Only the values and the dims are kept: coordinates (``da.coords``), attributes
+    (``da.attrs``), the array's own name and its encoding are dropped. A dim that is not a
+    valid axis name (``"lat-deg"``) is renamed with ``names``.
 
     >>> import numpy as np, xarray as xr, namedtensor as nt
     >>> nt.from_xarray(xr.DataArray(np.zeros((2, 3)), dims=("x", "y"))).sizes
     {'x': 2, 'y': 3}
+    >>> da = xr.DataArray(np.zeros((2, 3)), dims=("lat-deg", "time"))
+    >>> nt.from_xarray(da, names={"lat-deg": "lat"}).names
+    ('lat', 'time')
+
+    Args:
+        da: an ``xarray.DataArray``.
+        names: a mapping ``{dim: name}`` renaming some dims (the others keep theirs), or
+            the names of every dim, in ``da.dims`` order (a sequence or a space-separated str).
+        backend: ``"jax"`` or ``"numpy"`` (default: the default backend, see
+            ``nt.use_backend``).
+
+    Returns:
+        A NamedTensor with the dims' (renamed) names, in ``da.dims`` order.
     """
     op = "nt.from_xarray"
     if not (hasattr(da, "dims") and hasattr(da, "values")) or isinstance(da, NamedTensor):
         raise TypeError(f"{op}: expected an xarray.DataArray, got {type(da).__name__}")
-    return make(da.values, tuple(str(d) for d in da.dims), None, None, backend, op)
+    dims = tuple(da.dims)
+    if names is None or isinstance(names, Mapping):
+        mapping = {} if names is None else names
+        unknown = [k for k in mapping if k not in dims]
+        if unknown:
+            raise AxisNameError(f"{op}: names renames {unknown[0]!r}, which is not a dim of the "
+                                f"DataArray (dims {list(dims)})"
+                                f"{did_you_mean(str(unknown[0]), [str(d) for d in dims])}")
+        for k, v in mapping.items():
+            if not isinstance(v, str):
+                raise TypeError(f"{op}: names maps dim {k!r} to a {type(v).__name__}; the new "
+                                f"name must be a str")
+        new = tuple(mapping.get(d, d) for d in dims)
+        problem = name_problem(new)
+        if problem is not None and problem[0] == "invalid":
+            bad = problem[1]
+            dim = next(d for d, n in zip(dims, new) if n is bad)
+            fix = f"{{{dim!r}: 'new_name'}}"
+            raise AxisNameError(f"{op}: dim {dim!r} is not a valid axis name (a Python identifier, "
+                                f"optionally followed by primes); pass names={fix} to rename it "
+                                f"on import" if dim not in mapping else
+                                f"{op}: names renames dim {dim!r} to {bad!r}, which is not a valid "
+                                f"axis name (a Python identifier, optionally followed by primes)")
+        names = new
+    elif len(V.names(names, op)) != len(dims):
+        given = V.names(names, op)
+        raise AxisNameError(f"{op}: names gives {len(given)} name(s) {list(given)} for the "
+                            f"{len(dims)} dims {list(dims)}; give one per dim, or a mapping "
+                            f"{{dim: name}} to rename some")
+    return make(da.values, names, None, None, backend, op)

@@ -19,7 +19,7 @@ from ._caches import cached
 from ._errors import AxisNameError, SpecError
 from ._names import broadcast, did_you_mean, fmt_sizes
 from ._ops import _SCALARS, as_operand, common_backend, data_on
-from ._spec import letters_hint, parse
+from ._spec import ELLIPSIS, letters_hint, parse
 from ._tensor import NamedTensor
 
 __all__ = ["einsum", "dot", "explain"]
@@ -99,15 +99,62 @@ def _check_operands(spec, parsed, names, shapes, op):
         raise SpecError(f"{op}: spec {spec!r} has {len(parsed.inputs)} operand(s) but "
                         f"{len(names)} tensor(s) were given")
     for i, (want, have, shape) in enumerate(zip(parsed.inputs, names, shapes)):
-        if set(want) != set(have):
+        if ELLIPSIS in want:  # the written names must be there; "..." covers the rest
+            missing = [n for n in want if n != ELLIPSIS and n not in have]
+            if missing:
+                extra = [n for n in have if n not in want]
+                raise SpecError(
+                    f"{op}: operand {i} is {fmt_sizes(have, shape)} but spec {spec!r} writes "
+                    f"{list(want)}: the tensor lacks {missing}"
+                    f"{_primed(missing, extra) or did_you_mean(missing[0], extra)}")
+        elif set(want) != set(have):
             missing = [n for n in want if n not in have]
             extra = [n for n in have if n not in want]
             hint = letters_hint(spec, {n for ns in names for n in ns}) \
-                or "".join(did_you_mean(m, extra) for m in missing[:1])
+                or _primed(missing, extra) or "".join(did_you_mean(m, extra) for m in missing[:1])
             raise SpecError(
                 f"{op}: operand {i} is {fmt_sizes(have, shape)} but spec {spec!r} says "
                 f"{list(want) or '(0-d)'}: the tensor lacks {missing} and has extra {extra}"
                 f"{hint}")
+
+
+def _primed(missing, extra):
+    """A hint when the spec writes ``seq'`` where the tensor has ``seq``: prime it first."""
+    for m in missing:
+        if m.endswith("'") and m[:-1] in extra:
+            return (f"; prime the tensor's axis first: t.prime({m[:-1]!r}) renames {m[:-1]!r} "
+                    f"to {m!r}")
+    return ""
+
+
+def _output(parsed, names):
+    """The output names with ``...`` expanded: the names that some operand's ``...`` covers
+    and the output does not write, in order of first appearance in the operands' stored
+    orders, operand 0 first (the short form has no operand entries: ``...`` covers nothing)."""
+    out = parsed.output
+    if ELLIPSIS not in out:
+        return out
+    covered = set() if parsed.inputs is None else {
+        n for entry, ns in zip(parsed.inputs, names) if ELLIPSIS in entry
+        for n in ns if n not in entry}
+    every = dict.fromkeys(n for ns in names for n in ns)
+    at = out.index(ELLIPSIS)
+    return out[:at] + tuple(n for n in every if n in covered and n not in out) + out[at + 1:]
+
+
+def _check_ellipsis(spec, parsed, output, names, shapes, op):
+    """``...`` is implicit too: it contracts only shared names. A name that one operand
+    alone has, covered by that operand's ``...`` and not in the output, is an error."""
+    for n, i in _lone(names).items():
+        entry = parsed.inputs[i]
+        if ELLIPSIS in entry and n not in entry and n not in output:
+            raise SpecError(
+                f"{op}: in spec {spec!r}, {n!r} is only in operand {i} "
+                f"{fmt_sizes(names[i], shapes[i])}, where '...' covers it, and not in the "
+                f"output; '...' contracts names that operands share, and summing {n!r} over "
+                f"one operand alone is rarely meant ({_ATTENTION}). Say what you mean: keep it "
+                f"with '...' in the output, write {n!r} in operand {i}'s entry to sum it, or "
+                f"sum it first (t.sum({n!r}))")
 
 
 def _full_form(names, output):
@@ -176,17 +223,20 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
     _check_operands(spec, parsed, names, shapes, op)
     broadcast(tuple(zip(names, shapes)), op)  # equal names must have equal sizes
     every = tuple(dict.fromkeys(n for ns in names for n in ns))
-    for n in parsed.output:
+    output = _output(parsed, names)
+    for n in output:
         if n not in every:
             operands = ', '.join(fmt_sizes(ns, s) for ns, s in zip(names, shapes))
             raise SpecError(f"{op}: output name {n!r} of spec {spec!r} is in no operand; "
                             f"operands are {operands}"
                             f"{letters_hint(spec, every) or did_you_mean(n, every)}")
     if parsed.inputs is None:
-        _check_short_form(spec, parsed.output, names, shapes, op)
+        _check_short_form(spec, output, names, shapes, op)
+    elif ELLIPSIS in parsed.output or any(ELLIPSIS in entry for entry in parsed.inputs):
+        _check_ellipsis(spec, parsed, output, names, shapes, op)
     to_symbol = symbols(every)
     subscripts = ",".join("".join(to_symbol[n] for n in ns) for ns in names)
-    subscripts += "->" + "".join(to_symbol[n] for n in parsed.output)
+    subscripts += "->" + "".join(to_symbol[n] for n in output)
     try:
         path, info = opt_einsum.contract_path(
             subscripts, *_planning_shapes(shapes), shapes=True,
@@ -195,7 +245,7 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
         raise SpecError(f"{op}: opt_einsum could not plan spec {spec!r} with "
                         f"optimize={optimize!r}: {e}") from None
     return Plan(subscripts, tuple(tuple(int(i) for i in step) for step in path),
-                parsed.output, info, {s: n for n, s in to_symbol.items()},
+                output, info, {s: n for n, s in to_symbol.items()},
                 _accumulation(dtypes))
 
 
@@ -330,6 +380,12 @@ def einsum(spec, *tensors, optimize="auto"):
     that operands share: with two or more operands, a name that one operand alone
     has must be in ``out`` (sum it first, or use the full form, to sum it).
 
+    ``...`` in an operand's entry stands for that operand's names the entry does not
+    write; ``...`` in ``out`` for the names some operand's ``...`` covers and ``out``
+    does not write, in order of first appearance (operand 0 first). Without ``...`` in
+    ``out`` they are summed, but only where two operands share them, as in the short
+    form. Names may carry primes (``seq'``): ``k.prime("seq")`` gives attention's key axis.
+
     Bool and small integer operands accumulate in the dtype ``sum`` returns
     (int32; int64 with x64). The contraction order comes from opt_einsum and is
     cached per (spec, names, sizes, dtypes, optimize), so a repeated call does no
@@ -344,6 +400,10 @@ def einsum(spec, *tensors, optimize="auto"):
     {'batch': 2, 'seq': 3, 'h': 5}
     >>> nt.einsum("batch seq d, d h -> h", x, w).tolist()   # lone names summed: full form
     [24.0, 24.0, 24.0, 24.0, 24.0]
+    >>> nt.einsum("... d, d h -> ... h", x, w).sizes        # any rank: ... is batch seq
+    {'batch': 2, 'seq': 3, 'h': 5}
+    >>> nt.einsum("batch seq d, batch seq' d -> seq seq'", x, x.prime("seq")).sizes
+    {'seq': 3, "seq'": 3}
 
     Args:
         spec: the spec string.

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _validate as V
+from ._devices import default_backend
 from ._errors import AxisNameError, FormatError, NamedTensorError
 from ._names import fmt_sizes, name_problem
 from ._tensor import NamedTensor
@@ -603,7 +604,8 @@ def load(path, *, like=None, backend=None, names=None):
             exactly its entries, names, sizes and dtypes (nothing is cast); the result takes
             its pytree structure (NamedTuples, optax states), its axis order, and the
             device or sharding of its tensors.
-        backend: ``"jax"`` (default) or ``"numpy"``; by default a template tensor's own.
+        backend: ``"jax"`` or ``"numpy"``; by default a template tensor's own, else the
+            default backend (``"jax"``, or the one set by ``nt.use_backend``).
         names: for a plain safetensors file only: ``{key: "a b", ...}`` for every tensor.
 
     Returns:
@@ -632,7 +634,7 @@ def load(path, *, like=None, backend=None, names=None):
                 file_names, tree = header.names, header.tree
             reader = _Reader(f, header, chosen, op)
             if template is None:
-                return _load_tree(reader, tree, file_names, chosen or "jax")
+                return _load_tree(reader, tree, file_names, chosen or default_backend())
             return _load_like(reader, template, file_names, chosen)
     except OSError as e:
         raise FormatError(f"{op}: {path!r} cannot be read ({e.strerror})") from None
@@ -691,7 +693,7 @@ def _expect(reader, key, template, file_names):
         target = template.sharding if backend == "jax" else None
     elif isinstance(template, jax.ShapeDtypeStruct):
         target = getattr(template, "sharding", None)
-    backend = backend or "jax"
+    backend = backend or default_backend()  # a TensorSpec: nt.use_backend's, or "jax"
     order = None
     if stored is not None:
         order = tuple(stored.index(n) for n in template.names)

@@ -26,9 +26,22 @@ def did_you_mean(name, candidates):
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def prime_hint(name):
+    """A suffix suggesting a primed name for the second copy of the axis ``name``."""
+    if not isinstance(name, str):
+        return ""
+    return (f"; for a second copy of an axis, prime it: t.prime({name!r}) renames it to "
+            f"{name + chr(39)!r} (as k.prime('seq') gives attention's key axis)")
+
+
+IDENTIFIER = ("a name is a Python identifier, optionally followed by prime marks, such as "
+              "'batch', 'd_model' or \"seq'\"")
+
+
 def name_problem(names):
-    """The one rule for a list of names: ``None`` if every name is an identifier and no
-    name repeats, else ``("invalid", name)`` or ``("duplicate", sorted repeats)``."""
+    """The one rule for a list of names: ``None`` if every name is an identifier (optionally
+    followed by prime marks: ``seq'``) and no name repeats, else ``("invalid", name)`` or
+    ``("duplicate", sorted repeats)``."""
     for n in names:
         if not isinstance(n, str) or not _NAME.match(n):
             return "invalid", n
@@ -43,11 +56,11 @@ def _parse(names, op):
         names = tuple(names.split())
     problem = name_problem(names)
     if problem and problem[0] == "invalid":
-        raise AxisNameError(f"{op}: invalid axis name {problem[1]!r}; a name is a Python "
-                            f"identifier such as 'batch' or 'd_model'")
+        raise AxisNameError(f"{op}: invalid axis name {problem[1]!r}; {IDENTIFIER}")
     if problem:
         raise AxisNameError(f"{op}: duplicate axis name(s) {problem[1]} in {list(names)}; "
-                            f"names must be unique within a tensor")
+                            f"names must be unique within a tensor"
+                            f"{prime_hint(problem[1][0])}")
     return names
 
 

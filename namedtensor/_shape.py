@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _validate as V
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
-from ._names import broadcast, fmt_sizes, index_of, parse_names
+from ._names import broadcast, fmt_sizes, index_of, parse_names, prime_hint
 from ._ops import as_tensor, backend_error, common_backend, data_on
 from ._tensor import NamedTensor
 
@@ -48,8 +48,90 @@ def rename(t, mapping=None, /, **kwargs):
     if len(set(names)) != len(names):
         clash = sorted({n for n in names if names.count(n) > 1})
         raise AxisNameError(f"{op}: renaming {_describe(t)} with {mapping} gives duplicate "
-                            f"name(s) {clash}")
+                            f"name(s) {clash}{prime_hint(clash[0])}")
     return _new(t._data, names, t._backend)
+
+
+def _existing(t, names, op):
+    """``names`` (each an axis of ``t``, none repeated) as a tuple."""
+    for n in names:
+        if type(n) is not str:
+            raise TypeError(f"{op}: takes axis names (str), got {type(n).__name__}")
+        index_of(t._names, n, op, t._data.shape)
+    if len(set(names)) != len(names):
+        raise AxisNameError(f"{op}: the names {list(names)} repeat a name")
+    return tuple(names)
+
+
+def _renamed(t, names, op):
+    """``t`` with the new ``names``, which must stay unique."""
+    if len(set(names)) != len(names):
+        clash = sorted({n for n in names if names.count(n) > 1})
+        raise AxisNameError(f"{op}: {_describe(t)} would have the name(s) {clash} twice "
+                            f"(as {list(names)}); {op} that axis too (with no names, t.{op}() "
+                            f"does every axis), or rename one first with t.rename(...)")
+    return _new(t._data, names, t._backend)
+
+
+def prime(t, *names):
+    """Add a prime mark to axis names: ``seq`` becomes ``seq'`` (no names: every axis).
+
+    A primed name is an ordinary, distinct name: the convention for the second copy
+    of an axis (attention's key positions, a square weight's input side).
+
+    >>> import namedtensor as nt
+    >>> k = nt.zeros({"batch": 2, "seq": 3, "d": 4})
+    >>> k.prime("seq").names
+    ('batch', "seq'", 'd')
+    >>> k.prime().names
+    ("batch'", "seq'", "d'")
+
+    Args:
+        *names: existing axis names of ``t``.
+
+    Returns:
+        The same data with ``n`` renamed to ``n'`` for each name.
+
+    Raises:
+        AxisNameError: a name ``t`` lacks, or a primed name that ``t`` already has.
+    """
+    op = "prime"
+    targets = _existing(t, names, op) if names else t._names
+    return _renamed(t, tuple(n + "'" if n in targets else n for n in t._names), op)
+
+
+def unprime(t, *names):
+    """Remove one prime mark from axis names: ``seq'`` becomes ``seq`` (no names: every
+    primed axis).
+
+    >>> import namedtensor as nt
+    >>> s = nt.zeros({"seq": 3, "seq'": 3, "d''": 4})
+    >>> s.unprime("d''").names
+    ('seq', "seq'", "d'")
+    >>> s.sum("seq").unprime().names
+    ('seq', "d'")
+
+    Args:
+        *names: existing, primed axis names of ``t``.
+
+    Returns:
+        The same data with ``n'`` renamed to ``n`` for each name.
+
+    Raises:
+        AxisNameError: a name ``t`` lacks, a name without a prime, or an unprimed name
+            that ``t`` already has.
+    """
+    op = "unprime"
+    if names:
+        targets = _existing(t, names, op)
+        plain = [n for n in targets if not n.endswith("'")]
+        if plain:
+            raise AxisNameError(f"{op}: axis {plain[0]!r} of {_describe(t)} has no prime mark "
+                                f"to remove; unprime takes primed names such as "
+                                f"{plain[0] + chr(39)!r}")
+    else:
+        targets = tuple(n for n in t._names if n.endswith("'"))
+    return _renamed(t, tuple(n[:-1] if n in targets else n for n in t._names), op)
 
 
 def _expand_ellipsis(t, names, op):
@@ -125,7 +207,8 @@ def flatten(t, names, into):
     others = [n for n in t._names if n not in names]
     if into in others:
         raise AxisNameError(f"{op}: cannot flatten {list(names)} into {into!r}: {_describe(t)} "
-                            f"already has an axis {into!r} that is not being merged")
+                            f"already has an axis {into!r} that is not being merged"
+                            f"{prime_hint(into)}")
     if not names:
         raise AxisNameError(f"{op}: give at least one axis to merge into {into!r}")
     first = min(t._names.index(n) for n in names)
@@ -151,7 +234,7 @@ def unflatten(t, name, sizes):
     clash = [n for n in new if n in t._names and n != name]
     if clash:
         raise AxisNameError(f"{op}: new axis names {clash} collide with other axes of "
-                            f"{_describe(t)}")
+                            f"{_describe(t)}{prime_hint(clash[0])}")
     total = t._data.shape[axis]
     if shape.count(-1) > 1 or any(s < -1 for s in shape):
         raise AxisSizeError(f"{op}: sizes {dict(zip(new, shape))} may hold at most one -1 "
@@ -244,7 +327,8 @@ def stack(tensors, name):
     name = V.name(name, op)
     first = tensors[0]
     if name in first._names:
-        raise AxisNameError(f"{op}: the new axis {name!r} already exists in {_describe(first)}")
+        raise AxisNameError(f"{op}: the new axis {name!r} already exists in {_describe(first)}"
+                            f"{prime_hint(name)}")
     for i, t in enumerate(tensors[1:], 1):
         _same_axes(first, t, i, op)
     try:

@@ -3,14 +3,18 @@
 ``"batch seq d_model, d_model d_ff -> batch seq d_ff"`` parses to
 ``Spec(inputs=(("batch", "seq", "d_model"), ("d_model", "d_ff")),
 output=("batch", "seq", "d_ff"))``. The short form ``"-> out"`` has
-``inputs=None``: the operands' own names are used.
+``inputs=None``: the operands' own names are used. ``...`` (with or without spaces
+around it: ``"...d"``) is kept as the entry :data:`ELLIPSIS`; the plan expands it
+against the operands' names (``"... d_model, d_model d_ff -> ... d_ff"``).
 """
 
 from typing import NamedTuple, Optional
 
 from ._caches import cached
 from ._errors import SpecError
-from ._names import did_you_mean, name_problem
+from ._names import IDENTIFIER, did_you_mean, name_problem, prime_hint
+
+ELLIPSIS = "..."
 
 
 class Spec(NamedTuple):
@@ -42,14 +46,18 @@ def letters_hint(spec, names=None):
 
 
 def _entry(text, where, spec, op):
-    names = tuple(text.split())
-    problem = name_problem(names)
+    names = tuple(text.replace(ELLIPSIS, f" {ELLIPSIS} ").split())
+    if names.count(ELLIPSIS) > 1:
+        raise SpecError(f"{op}: {where} of spec {spec!r} has '...' more than once; '...' "
+                        f"stands for all the names the entry does not write")
+    problem = name_problem(tuple(n for n in names if n != ELLIPSIS))
     if problem and problem[0] == "invalid":
         raise SpecError(f"{op}: invalid axis name {problem[1]!r} in {where} of spec {spec!r}; "
-                        f"names are Python identifiers separated by spaces")
+                        f"names are separated by spaces, and {IDENTIFIER}")
     if problem:
         raise SpecError(f"{op}: {where} of spec {spec!r} repeats {problem[1]}; each name "
-                        f"appears once per operand (there are no diagonals)")
+                        f"appears once per operand (there are no diagonals)"
+                        f"{prime_hint(problem[1][0])}")
     return names
 
 
@@ -79,8 +87,10 @@ def _parse(spec, op):
     inputs = tuple(_entry(part, f"operand {i}", spec, op)
                    for i, part in enumerate(left.split(",")))
     seen = {n for names in inputs for n in names}
+    if ELLIPSIS in seen:  # a name may come from an operand's "...": checked by the plan
+        return Spec(inputs, output)
     for n in output:
-        if n not in seen:
+        if n not in seen and n != ELLIPSIS:
             raise SpecError(f"{op}: output name {n!r} of spec {spec!r} is in no operand"
                             f"{letters_hint(spec) or did_you_mean(n, seen)}")
     return Spec(inputs, output)

@@ -249,6 +249,8 @@ class NamedTensor:
     def squeeze(self, name): return _shape.squeeze(self, name)
     def split(self, name, sizes): return _shape.split(self, name, sizes)
     def unstack(self, name): return _shape.unstack(self, name)
+    def prime(self, *names): return _shape.prime(self, *names)
+    def unprime(self, *names): return _shape.unprime(self, *names)
     def __getitem__(self, index): return _shape.getitem(self, index)
 
 

@@ -369,7 +369,7 @@ def realign(reference, value, op, where, check_dtype=True):
                     f"{fmt_sizes(r.names, r.shape)} and came back as "
                     f"{fmt_sizes(v.names, v.shape)} (lost {lost}, gained {gained}, "
                     f"resized {resized})")
-            if check_dtype and v.dtype != r.dtype:
+            if check_dtype and _canonical(v.dtype) != _canonical(r.dtype):
                 raise NamedTensorError(f"{op}: the {where} leaf {i} {fmt_sizes(r.names, r.shape)} "
                                        f"changed dtype from {r.dtype} to {v.dtype}")
             v = v.align_to(*r.names)
@@ -381,8 +381,31 @@ def realign(reference, value, op, where, check_dtype=True):
             if np.shape(r) != np.shape(v):
                 raise AxisSizeError(f"{op}: the {where} leaf {i} (an unnamed array) changed shape "
                                     f"from {np.shape(r)} to {np.shape(v)}")
+            if check_dtype and _strong_dtype(r) != _strong_dtype(v) and \
+                    None not in (_strong_dtype(r), _strong_dtype(v)):
+                raise NamedTensorError(f"{op}: the {where} leaf {i} (an unnamed array of shape "
+                                       f"{np.shape(r)}) changed dtype from {_strong_dtype(r)} to "
+                                       f"{_strong_dtype(v)}")
         out.append(v)
     return jax.tree_util.tree_unflatten(ref_tree, out)
+
+
+def _strong_dtype(x):
+    """The dtype of an unnamed leaf, or ``None`` for a weakly typed one (a Python number),
+    whose dtype JAX promotes to match."""
+    if isinstance(x, numbers.Number) or not hasattr(x, "dtype"):
+        return None
+    if isinstance(x, jax.Array) and getattr(jax.typeof(x), "weak_type", False):
+        return None
+    if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+        return x.dtype  # a random key's dtype has no NumPy equivalent
+    return _canonical(x.dtype)
+
+
+def _canonical(dtype):
+    """The dtype JAX computes in (float64 is float32 without x64): what a loop or a
+    branch turns a NumPy leaf into, so that is what must agree."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(dtype))
 
 
 def _unroll(value, op):

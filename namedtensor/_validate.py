@@ -228,10 +228,12 @@ def fits(value, dtype_, op, what="value"):
 
 # --- backends and devices --------------------------------------------------------------
 def backend(value, op):
-    """A backend name: ``"jax"`` or ``"numpy"`` (``None``: ``"jax"``)."""
+    """A backend name: ``"jax"`` or ``"numpy"`` (``None``: the default, ``"jax"`` unless
+    ``nt.use_backend`` set another for this thread)."""
     from .backends import NAMES
     if value is None:
-        return "jax"
+        from ._devices import default_backend
+        return default_backend()
     if not isinstance(value, str):
         raise TypeError(f"{op}: backend must be one of {list(NAMES)}, got {_type(value)}")
     if value not in NAMES:

@@ -22,11 +22,12 @@ import numpy as np
 
 from . import _validate
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
-from ._names import fmt_sizes
+from ._names import did_you_mean, fmt_sizes
 from ._tensor import NamedTensor
 from .backends import get_backend
 
-__all__ = ["key", "split", "normal", "uniform", "bernoulli", "randint"]
+__all__ = ["key", "split", "normal", "uniform", "bernoulli", "randint", "categorical",
+           "permutation", "dropout"]
 
 
 # --- keys -------------------------------------------------------------------------------
@@ -438,3 +439,163 @@ def randint(key, sizes, low, high, dtype="int32"):
     if th is None and not isinstance(hi, np.generic) and hi <= info.max:
         hi = np.asarray(hi, cdt)
     return _wrap(jax.random.randint(key, shape, lo, hi, dt), names)
+
+
+# --- functions of a tensor: its backend out, never its storage order in the values ------
+def _tensor(t, op, arg, kinds, what):
+    if not isinstance(t, NamedTensor):
+        raise TypeError(f"{op}: {arg} must be a NamedTensor, got {type(t).__name__}; wrap an "
+                        f"array with nt.tensor(x, names)")
+    if not any(jnp.issubdtype(t.dtype, k) for k in kinds):
+        raise TypeError(f"{op}: {arg} must be {what}, got {fmt_sizes(t.names, t.shape)} of "
+                        f"dtype {t.dtype}")
+    return t
+
+
+def _axis(t, name, op, arg):
+    name = _validate.name(name, op)
+    if name not in t.names:
+        raise AxisNameError(f"{op}: {arg} {fmt_sizes(t.names, t.shape)} has no axis {name!r}"
+                            f"{did_you_mean(name, t.names)}")
+    return name
+
+
+def _canonical_order(names):
+    """The positions of ``names`` sorted by name: samples are drawn in this layout, so the
+    values do not depend on the caller's storage order (order is layout, not meaning)."""
+    return sorted(range(len(names)), key=lambda i: names[i])
+
+
+def _describe(x):
+    return f"an array of shape {tuple(x.shape)} and dtype {x.dtype}"
+
+
+def _jax_data(t):
+    return t.data if t.backend == "jax" else jnp.asarray(t.data)
+
+
+def _as_backend(data, names, t):
+    """``data`` (a JAX array) as ``t``'s backend (JAX when the key is traced)."""
+    if t.backend == "jax" or isinstance(data, jax.core.Tracer):
+        return _wrap(data, names)
+    return NamedTensor._new(np.asarray(data), names, get_backend("numpy"))
+
+
+def categorical(key, logits, name):
+    """Samples an index along ``name`` with probabilities ``softmax(logits, name)``.
+
+    The result has ``logits``' other names (in its order) and is ``logits``' backend; it
+    does not depend on the storage order of ``logits``.
+
+    >>> import namedtensor as nt
+    >>> logits = nt.tensor([[0.0, 50.0, 0.0], [50.0, 0.0, 0.0]], "batch vocab")
+    >>> ids = nt.random.categorical(nt.random.key(0), logits, "vocab")
+    >>> ids.names, ids.tolist()
+    (('batch',), [1, 0])
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        logits: a real NamedTensor of unnormalized log-probabilities (``-inf`` excludes a
+            class).
+        name: the axis to sample along (its size must be at least 1).
+
+    Returns:
+        An integer NamedTensor (int32; int64 with x64) without ``name``.
+    """
+    op = "nt.random.categorical"
+    key = _validate.key(key, op)
+    logits = _tensor(logits, op, "logits", _REAL, "a real (floating or integer) NamedTensor")
+    name = _axis(logits, name, op, "logits")
+    if logits.sizes[name] == 0:
+        raise AxisSizeError(f"{op}: axis {name!r} of logits {fmt_sizes(logits.names, logits.shape)}"
+                            f" has size 0: there is no class to sample")
+    i = logits.names.index(name)
+    rest = [j for j in _canonical_order(logits.names) if j != i]
+    data = jnp.transpose(_jax_data(logits), rest + [i])
+    if jnp.issubdtype(data.dtype, jnp.integer):
+        data = data.astype(_validate.default_float())
+    sample = jax.random.categorical(key, data, axis=-1)
+    kept = [j for j in range(logits.ndim) if j != i]  # logits' order without name
+    sample = jnp.transpose(sample, [rest.index(j) for j in kept])
+    return _as_backend(sample, tuple(logits.names[j] for j in kept), logits)
+
+
+def permutation(key, t, name):
+    """``t`` with its entries along ``name`` shuffled (one permutation for the whole axis).
+
+    The permutation depends only on ``key`` and the size of ``name``, never on the storage
+    order; the result keeps ``t``'s names, order and backend.
+
+    >>> import namedtensor as nt
+    >>> t = nt.tensor([[0, 1, 2, 3], [10, 11, 12, 13]], "row item")
+    >>> p = nt.random.permutation(nt.random.key(0), t, "item")
+    >>> p.names, sorted(p[{"row": 0}].tolist()), (p[{"row": 1}] - p[{"row": 0}]).tolist()
+    (('row', 'item'), [0, 1, 2, 3], [10, 10, 10, 10])
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        t: a NamedTensor.
+        name: the axis to shuffle.
+
+    Returns:
+        A NamedTensor like ``t``.
+    """
+    op = "nt.random.permutation"
+    key = _validate.key(key, op)
+    t = _tensor(t, op, "t", (np.bool_, jnp.number), "a numeric or bool NamedTensor")
+    name = _axis(t, name, op, "t")
+    perm = jax.random.permutation(key, t.sizes[name])
+    axis = t.names.index(name)
+    if t.backend == "jax" or isinstance(perm, jax.core.Tracer):
+        return _wrap(jnp.take(_jax_data(t), perm, axis=axis), t.names)
+    return NamedTensor._new(np.take(t.data, np.asarray(perm), axis=axis), t.names, t._backend)
+
+
+def dropout(key, t, rate):
+    """Inverted dropout: each entry is zeroed with probability ``rate``, the others are
+    scaled by ``1 / (1 - rate)``, so the expectation is ``t``.
+
+    The mask does not depend on the storage order of ``t``; the result keeps ``t``'s names,
+    order, dtype and backend. ``rate == 0`` returns ``t`` itself.
+
+    >>> import namedtensor as nt
+    >>> t = nt.ones({"batch": 2, "feat": 4})
+    >>> out = nt.random.dropout(nt.random.key(0), t, 0.5)
+    >>> out.names, bool(((out == 0) | (out == 2)).all())
+    (('batch', 'feat'), True)
+
+    Args:
+        key: one key from :func:`key` or :func:`split`.
+        t: a floating NamedTensor.
+        rate: the probability of dropping an entry, in ``[0, 1)``: a number or a 0-d array
+            (a traced one inside ``jit`` is not checked).
+
+    Returns:
+        A NamedTensor like ``t``.
+    """
+    op = "nt.random.dropout"
+    key = _validate.key(key, op)
+    t = _tensor(t, op, "t", (jnp.floating, jnp.complexfloating), "a floating NamedTensor")
+    traced = isinstance(rate, jax.core.Tracer)
+    if isinstance(rate, (jax.Array, np.ndarray)) and (
+            rate.ndim or not jnp.issubdtype(rate.dtype, jnp.floating)):
+        raise TypeError(f"{op}: rate must be a number in [0, 1) or a 0-d float array, got "
+                        f"{_describe(rate)}")
+    if not traced:
+        rate = _validate.real(rate.item() if isinstance(rate, (jax.Array, np.ndarray))
+                              else rate, op, "rate")
+        if not 0 <= rate < 1:  # nan fails too
+            raise NamedTensorError(f"{op}: rate must be in [0, 1) (the probability of "
+                                   f"dropping an entry), got rate={_show(rate)}")
+        rate = float(rate)
+        if rate == 0:
+            return t
+    order = _canonical_order(t.names)
+    keep = jax.random.bernoulli(key, 1.0 - rate, tuple(t.shape[i] for i in order))
+    keep = jnp.transpose(keep, np.argsort(order))
+    if t.backend == "jax" or isinstance(keep, jax.core.Tracer):  # a traced key or rate
+        scale = (1.0 / (1.0 - jnp.asarray(rate))).astype(t.dtype)
+        return _wrap(jnp.where(keep, _jax_data(t) * scale, jnp.zeros((), t.dtype)), t.names)
+    scale = np.asarray(1.0 / (1.0 - rate), t.dtype)
+    data = np.where(np.asarray(keep), t.data * scale, np.zeros((), t.dtype)).astype(t.dtype)
+    return NamedTensor._new(data, t.names, t._backend)

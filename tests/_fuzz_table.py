@@ -704,12 +704,43 @@ def _sharding_entries():
 def _window_entries():
     """nt.conv, nt.pool, nt.pad (issue 12, _windows.py)."""
     e = []
+
+    def add(name, build, kinds=()):
+        short = name.split("(")[0].split(".")[-1]
+        e.append(Entry(name, (short,), build, (name.split("(")[0],), kinds))
+
+    def image(f):
+        return _t(f.backend, {"n": 1, "h": 4, "c": 2}), _t(f.backend, {"kh": 2, "c": 2, "o": 3})
+
+    add("nt.conv", lambda f: (nt.conv, (*image(f), {"h": "kh"}, "c"),
+                              dict(stride=1, padding="VALID", dilation=1)),
+        ("", "", "", "over"))
+    add("nt.conv(mappings)", lambda f: (nt.conv, (*image(f), {"h": "kh"}, ["c"]),
+                                        dict(stride={"h": 2}, padding={"h": (1, 0)},
+                                             dilation={"h": 2})), ("", "", "", "over"))
+    add("nt.pool", lambda f: (nt.pool, (_t(f.backend, {"c": 2, "h": 4}), {"h": 2}),
+                              dict(reduce="max", stride=None, padding="VALID")))
+    add("nt.pool(mappings)", lambda f: (nt.pool, (_t(f.backend, {"c": 2, "h": 4}), {"h": 3}),
+                                        dict(reduce="mean", stride={"h": 1},
+                                             padding={"h": (1, 2)})))
+    add("nt.pad", lambda f: (nt.pad, (f.t, {"a": (1, 2)}), dict(mode="constant", value=0.0)))
+    add("nt.pad(mode)", lambda f: (nt.pad, (f.ti, {"b": (2, 1)}), dict(mode="reflect")))
     return e
 
 
 def _name_and_order_entries():
     """t.prime/unprime, nt.sort/argsort/top_k/roll/flip (issue 12)."""
     e = []
+    # nt.sort, nt.argsort and nt.flip have the signatures of _op_entries: fuzzed there
+    e.append(Entry("nt.top_k", ("top_k",), lambda f: (nt.top_k, (f.t, "b", 2), dict(into="k")),
+                   ("nt.top_k",), ("", "name", "count")))
+    e.append(Entry("nt.roll", ("roll",), lambda f: (nt.roll, (f.t, {"a": 1, "b": -4}), {}),
+                   ("nt.roll",)))
+    e.append(Entry("t.prime", ("prime",), lambda f: (_method("prime"), (f.t, "a"), {}),
+                   ("nt.NamedTensor.prime",), ("", "name"), method=True))
+    e.append(Entry("t.unprime", ("unprime",),
+                   lambda f: (_method("unprime"), (f.t.prime("b"), "b'"), {}),
+                   ("nt.NamedTensor.unprime",), ("", "name"), method=True))
     return e
 
 
@@ -717,6 +748,52 @@ def _creation_and_control_entries():
     """one_hot, *_like, use_backend, random.categorical/permutation/dropout, cond,
     while_loop, fori_loop (issue 12)."""
     e = []
+
+    def add(name, words, build, covers, kinds=(), backends=("jax", "numpy"), **kw):
+        e.append(Entry(name, words, build, covers, kinds, backends=backends, **kw))
+
+    def with_backend(backend):
+        with nt.use_backend(backend):
+            return nt.zeros({"a": 2})
+
+    for fn in ("zeros_like", "ones_like"):
+        add(f"nt.{fn}", (fn,), lambda f, fn=fn: (getattr(nt, fn), (f.t,), dict(
+            dtype="float32", device="cpu", backend=f.backend)), (f"nt.{fn}",))
+    add("nt.full_like", ("full_like",), lambda f: (nt.full_like, (f.t, VALUE), dict(
+        dtype="float32", device="cpu", backend=f.backend)), ("nt.full_like",), ("", "scalar"))
+    add("nt.one_hot", ("one_hot",), lambda f: (nt.one_hot, (f.ids, "v", 3, "float32"), dict(
+        backend=f.backend)), ("nt.one_hot",), ("", "name", "count", "dtype"))
+    add("nt.use_backend", ("use_backend",), lambda f: (with_backend, (f.backend,), {}),
+        ("nt.use_backend",), ("backend",))
+    add("nt.from_xarray(names=)", ("from_xarray",), lambda f: (nt.from_xarray, (
+        _xarray(), {"a": "x"}), dict(backend=f.backend)), ("nt.from_xarray",),
+        ("", "names"))
+    add("nt.grad(f)(x)", ("grad", "multiply", "sum"), lambda f: (
+        lambda fn, argnums, has_aux, x: nt.grad(fn, argnums=argnums, has_aux=has_aux)(x),
+        (_loss, 0, False, f.t), {}), ("nt.grad",), ("", "argnums"))
+    add("nt.value_and_grad(f)(x)", ("value_and_grad", "multiply", "sum"), lambda f: (
+        lambda fn, argnums, has_aux, x:
+        nt.value_and_grad(fn, argnums=argnums, has_aux=has_aux)(x),
+        (_loss, 0, False, f.t), {}), ("nt.value_and_grad",), ("", "argnums"))
+    add("nt.cond", ("cond", "multiply"), lambda f: (nt.cond, (True, _double, _double, f.t), {}),
+        ("nt.cond",))
+    add("nt.cond(0-d pred)", ("cond", "multiply"), lambda f: (
+        nt.cond, (nt.tensor(False, (), backend=f.backend), _double, _double, f.t), {}),
+        ("nt.cond",))
+    add("nt.while_loop", ("while_loop", "sum", "less", "multiply"), lambda f: (
+        nt.while_loop, (lambda c: nt.less(nt.sum(c), 0.0), _double, f.t), {}),
+        ("nt.while_loop",))
+    add("nt.fori_loop", ("fori_loop", "add"), lambda f: (
+        nt.fori_loop, (0, 2, lambda i, c: nt.add(c, 1.0), f.t), {}), ("nt.fori_loop",),
+        ("bound", "bound"), exclude=((1, "2**70"), (1, "0-d int32")))  # a long loop
+    add("nt.random.categorical", ("categorical",), lambda f: (
+        nt.random.categorical, (f.key, f.t, "b"), {}), ("nt.random.categorical",),
+        ("", "", "name"))
+    add("nt.random.permutation", ("permutation",), lambda f: (
+        nt.random.permutation, (f.key, f.t, "a"), {}), ("nt.random.permutation",),
+        ("", "", "name"))
+    add("nt.random.dropout", ("dropout",), lambda f: (
+        nt.random.dropout, (f.key, f.t, 0.5), {}), ("nt.random.dropout",), ("", "", "scalar"))
     return e
 
 

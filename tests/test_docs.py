@@ -33,8 +33,8 @@ def _modules():
             module = importlib.import_module(package)
         except ImportError:
             continue
-        names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(module.__path__)
-                  if m.name != "__main__"]
+        names += [package] + [f"{package}.{m.name}" for m in pkgutil.iter_modules(module.__path__)
+                              if m.name != "__main__"]
     return sorted(set(names))
 
 

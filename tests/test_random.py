@@ -356,3 +356,141 @@ def test_keys_work_inside_jit():
     np.testing.assert_array_equal(x, R.normal(R.key(3), {"a": 2}).numpy())
     k = jax.jit(lambda k: R.uniform(k, {"a": 3}, 0.0, 2.0).data)(KEY)
     np.testing.assert_array_equal(k, R.uniform(KEY, {"a": 3}, 0.0, 2.0).numpy())
+
+
+# --- categorical, permutation, dropout (issue 12) -----------------------------------------
+def _same_after_alignment(a, b):
+    assert set(a.names) == set(b.names)
+    np.testing.assert_array_equal(a.numpy(), b.align_to(*a.names).numpy())
+
+
+def test_categorical_frequencies_match_softmax():
+    probs = np.array([0.1, 0.6, 0.3, 0.0])
+    with np.errstate(divide="ignore"):
+        logits = nt.tensor(np.broadcast_to(np.log(probs), (20000, 4)).astype(np.float32),
+                           "draw cls")
+    ids = R.categorical(KEY, logits, "cls")
+    assert ids.names == ("draw",) and ids.dtype == np.dtype(_validate_int())
+    counts = np.bincount(ids.numpy(), minlength=4) / 20000
+    # 5 standard deviations of a binomial frequency at n=20000 is below 0.018
+    assert np.all(np.abs(counts - probs) < 0.018), counts
+    assert counts[3] == 0  # a -inf logit is never drawn
+
+
+def _validate_int():
+    from namedtensor._validate import default_int
+    return default_int()
+
+
+@settings(max_examples=6, deadline=None)
+@given(data=st.data())
+def test_categorical_properties(data):
+    logits = data.draw(nts.named_tensors(min_rank=1, elements=st.floats(-5, 5, width=32)))
+    name = data.draw(st.sampled_from(logits.names))
+    assume(logits.sizes[name] > 0)
+    seed = data.draw(st.integers(0, 2**31 - 1))
+    ids = R.categorical(R.key(seed), logits, name)
+    assert ids.names == tuple(n for n in logits.names if n != name)
+    assert ids.numpy().min(initial=0) >= 0 and ids.numpy().max(initial=0) < logits.sizes[name]
+    # layout, not meaning: another storage order draws the same indices
+    _same_after_alignment(ids, R.categorical(R.key(seed), data.draw(nts.permuted(logits)), name))
+    # numpy in, numpy out, the same values
+    host = R.categorical(R.key(seed), nt.tensor(logits.numpy(), logits.names, backend="numpy"),
+                         name)
+    assert host.backend == "numpy" and host.numpy().tolist() == ids.numpy().tolist()
+
+
+def test_categorical_inside_jit_and_with_an_overwhelming_logit():
+    logits = nt.tensor(np.array([[0.0, 30.0, 0.0], [0.0, 0.0, 30.0]], np.float32), "b v")
+    out = nt.jit(lambda k, l: R.categorical(k, l, "v"))(KEY, logits)
+    assert out.tolist() == [1, 2]
+    assert R.categorical(KEY, nt.tensor([0, 5, 0], "v"), "v").names == ()  # integer logits
+
+
+def test_categorical_bad_input():
+    logits = nt.tensor(np.full((2, 3), VALUE, np.float32), "b v")
+    op = "nt.random.categorical"
+    _raises(TypeError, lambda: R.categorical(KEY, np.zeros((2, 3)), "v"), op, "NamedTensor")
+    _raises(TypeError, lambda: R.categorical(KEY, logits > 0, "v"), op, "bool")
+    _raises(nt.AxisNameError, lambda: R.categorical(KEY, logits, "vv"), op, "'vv'",
+            "did you mean 'v'")
+    _raises(TypeError, lambda: R.categorical(KEY, logits, 1), op, "name")
+    _raises(nt.AxisSizeError, lambda: R.categorical(KEY, nt.zeros({"b": 2, "v": 0}), "v"), op,
+            "size 0")
+    _raises(TypeError, lambda: R.categorical(None, logits, "v"), op, "key")
+
+
+@settings(max_examples=6, deadline=None)
+@given(data=st.data())
+def test_permutation_is_one_shuffle_of_the_axis(data):
+    t = data.draw(nts.named_tensors(min_rank=1, backend=["jax", "numpy"]))
+    name = data.draw(st.sampled_from(t.names))
+    seed = data.draw(st.integers(0, 2**31 - 1))
+    out = R.permutation(R.key(seed), t, name)
+    assert out.names == t.names and out.backend == t.backend and out.dtype == t.dtype
+    n = t.sizes[name]
+    perm = R.permutation(R.key(seed), nt.arange(name, n), name).numpy()
+    assert sorted(perm.tolist()) == list(range(n))
+    expected = np.take(t.numpy(), perm, axis=t.names.index(name))  # the oracle
+    np.testing.assert_array_equal(out.numpy(), expected)
+    _same_after_alignment(out, R.permutation(R.key(seed), data.draw(nts.permuted(t)), name))
+
+
+def test_permutation_is_uniform():
+    perms = jax.vmap(lambda k: R.permutation(k, nt.arange("x", 3), "x").data)(R.split(KEY, 3000))
+    codes = np.asarray(perms) @ np.array([9, 3, 1])  # one code per permutation of 0, 1, 2
+    freq = np.array([np.mean(codes == c) for c in np.unique(codes)])
+    assert len(freq) == 6 and np.all(np.abs(freq - 1 / 6) < 0.035), freq  # 5 sigma
+
+
+def test_permutation_bad_input():
+    t = nt.tensor(np.full((2, 3), VALUE, np.float32), "a b")
+    op = "nt.random.permutation"
+    _raises(TypeError, lambda: R.permutation(KEY, np.arange(3), "a"), op, "NamedTensor")
+    _raises(TypeError, lambda: R.permutation(KEY, 5, "a"), op, "NamedTensor")
+    _raises(nt.AxisNameError, lambda: R.permutation(KEY, t, "c"), op, "'c'", "a=2")
+    _raises(TypeError, lambda: R.permutation(KEY, t, ["a"]), op, "name")
+    _raises(TypeError, lambda: R.permutation("key", t, "a"), op, "key")
+
+
+@settings(max_examples=6, deadline=None)
+@given(data=st.data())
+def test_dropout_properties(data):
+    t = data.draw(nts.named_tensors(min_rank=1, backend=["jax", "numpy"]))
+    rate = data.draw(st.sampled_from([0.0, 0.1, 0.5, 0.9]))
+    seed = data.draw(st.integers(0, 2**31 - 1))
+    out = R.dropout(R.key(seed), t, rate)
+    assert out.names == t.names and out.backend == t.backend and out.dtype == t.dtype
+    kept = out.numpy() != 0
+    scaled = (t.numpy() / np.float32(1 - rate)).astype(t.dtype)
+    np.testing.assert_allclose(out.numpy()[kept], scaled[kept], rtol=1e-6)
+    if rate == 0:
+        assert out is t
+    _same_after_alignment(out, R.dropout(R.key(seed), data.draw(nts.permuted(t)), rate))
+    other = "numpy" if t.backend == "jax" else "jax"
+    twin = R.dropout(R.key(seed), nt.tensor(t.numpy(), t.names, backend=other), rate)
+    np.testing.assert_allclose(twin.numpy(), out.numpy(), rtol=1e-6)
+
+
+def test_dropout_statistics_and_gradient():
+    t = nt.ones({"a": 200, "b": 100})
+    out = R.dropout(KEY, t, 0.3)
+    zero = float((out == 0).mean())
+    assert abs(zero - 0.3) < 0.02 and abs(float(out.mean()) - 1.0) < 0.05  # inverted
+    g = nt.grad(lambda t: R.dropout(KEY, t, 0.3).sum())(t)
+    np.testing.assert_allclose(g.numpy(), out.numpy(), rtol=1e-6)  # mask / (1 - rate)
+    jitted = nt.jit(lambda t, rate: R.dropout(KEY, t, rate))(t, 0.3)
+    np.testing.assert_allclose(jitted.numpy(), out.numpy(), rtol=1e-6)
+
+
+def test_dropout_bad_input():
+    t = nt.tensor(np.full((2, 3), VALUE, np.float32), "a b")
+    op = "nt.random.dropout"
+    for bad in (1.0, -0.1, float("nan"), 2):
+        _raises(nt.NamedTensorError, lambda: R.dropout(KEY, t, bad), op, "[0, 1)")
+    for bad in ("0.5", None, True, np.zeros(2), t):
+        _raises(TypeError, lambda: R.dropout(KEY, t, bad), op, "rate")
+    _raises(TypeError, lambda: R.dropout(KEY, nt.ones({"a": 2}, dtype="int32"), 0.5), op,
+            "floating", "int32")
+    _raises(TypeError, lambda: R.dropout(KEY, np.ones(3), 0.5), op, "NamedTensor")
+    _raises(TypeError, lambda: R.dropout(3, t, 0.5), op, "key")
