@@ -36,16 +36,16 @@ from ._errors import NamedTensorError as NamedTensorError
 from ._errors import SpecError as SpecError
 from ._export import Exported as Exported
 from ._export import export as export
-from ._export import load_exported as load_exported
+from ._export_file import load_exported as load_exported
 from ._io import load as load
 from ._io import load_metadata as load_metadata
 from ._io import save as save
 from ._ops import *  # noqa: F401,F403  (every op of the tables; see _ops.__all__)
 from ._ops import clip as clip
-from ._ops import flip as flip
-from ._ops import roll as roll
-from ._ops import top_k as top_k
 from ._ops import where as where
+from ._ordering import flip as flip
+from ._ordering import roll as roll
+from ._ordering import top_k as top_k
 from ._shape import align as align
 from ._shape import concat as concat
 from ._shape import stack as stack

@@ -14,9 +14,6 @@ data is then read tensor by tensor into its final buffer (no second copy of the 
 
 import hashlib
 import json
-import os
-import stat
-import tempfile
 
 import jax
 import jax.numpy as jnp
@@ -25,6 +22,8 @@ import numpy as np
 from . import _validate as V
 from ._devices import default_backend
 from ._errors import AxisNameError, FormatError, NamedTensorError
+from ._files import (BARE, component, decode_tree, encode_tree, path_arg, regular_file,
+                     write_atomic)
 from ._names import fmt_sizes, name_problem
 from ._tensor import NamedTensor
 from ._transforms import TensorSpec
@@ -46,138 +45,7 @@ VERSION = "1"
 _PREFIX = "namedtensor."
 _FORMAT, _NAMES, _TREE, _DIGEST = (_PREFIX + k for k in ("format", "names", "tree", "digest"))
 _MAX_HEADER = 100 * 2**20  # safetensors' own limit on the JSON header
-_MAX_DEPTH = 200  # containers nested deeper than this in a file's tree are refused
-_BARE = "tensor"  # the key of a tree that is a single leaf
 _ALIGN = 64  # tensors are read into buffers aligned like XLA's, which JAX adopts on CPU
-
-
-# --- pytree containers as JSON (shared with _export) -----------------------------------
-def _component(entry):
-    """One key-path entry as it appears in a dotted path."""
-    for attr in ("key", "name", "idx"):
-        if hasattr(entry, attr):
-            return str(getattr(entry, attr))
-    return str(entry)
-
-
-def _children(node):
-    """``node``'s children with their key-path entries, or ``None`` if it is a leaf."""
-    pairs, treedef = jax.tree_util.tree_flatten_with_path(node, is_leaf=lambda x: x is not node)
-    if jax.tree_util.treedef_is_leaf(treedef) and pairs and pairs[0][1] is node:
-        return None
-    return [(path[0], child) for path, child in pairs]
-
-
-def encode_tree(tree, leaf, op, _path=()):
-    """The containers of ``tree`` as JSON; every leaf becomes ``{"leaf": leaf(key, value)}``
-    with ``key`` its dotted path. Dicts need str keys; NamedTuples come back as tuples and
-    other registered pytrees as dicts of their attributes (``like=`` restores classes)."""
-    key = ".".join(_path) or _BARE
-    if tree is None:
-        return None
-    if isinstance(tree, (NamedTensor, TensorSpec)):
-        return {"leaf": leaf(key, tree)}
-    if isinstance(tree, dict):
-        for k in tree:
-            if not isinstance(k, str):
-                raise TypeError(f"{op}: dict keys must be str to name a saved entry; "
-                                f"{key!r} has a key of type {type(k).__name__}")
-        return {"dict": [[k, encode_tree(v, leaf, op, _path + (k,))] for k, v in tree.items()]}
-    if type(tree) in (list, tuple):
-        kind = "list" if type(tree) is list else "tuple"
-        return {kind: [encode_tree(v, leaf, op, _path + (str(i),)) for i, v in enumerate(tree)]}
-    children = _children(tree)
-    if children is None:
-        return {"leaf": leaf(key, tree)}
-    entries = [_component(e) for e, _ in children]
-    body = [encode_tree(c, leaf, op, _path + (e,)) for e, (_, c) in zip(entries, children)]
-    if isinstance(tree, tuple) or not all(isinstance(e, jax.tree_util.GetAttrKey | jax.tree_util.DictKey)
-                                          for e, _ in children):
-        return {"tuple": body}
-    return {"dict": [list(pair) for pair in zip(entries, body)]}
-
-
-def decode_tree(node, leaf, fail, _depth=0):
-    """The tree that :func:`encode_tree` encoded, of dicts, lists and tuples; ``leaf(payload)``
-    rebuilds each leaf and ``fail(message)`` is the exception for a malformed node."""
-    if _depth > _MAX_DEPTH:
-        raise fail(f"the tree is nested more than {_MAX_DEPTH} containers deep")
-    if node is None:
-        return None
-    if not isinstance(node, dict) or len(node) != 1:
-        raise fail("a tree node is not a one-key object")
-    (kind, body), = node.items()
-    if kind == "leaf":
-        return leaf(body)
-    if kind in ("list", "tuple"):
-        if not isinstance(body, list):
-            raise fail(f"a {kind} node does not hold a list")
-        items = [decode_tree(c, leaf, fail, _depth + 1) for c in body]
-        return items if kind == "list" else tuple(items)
-    if kind == "dict":
-        if not isinstance(body, list) or not all(
-                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in body):
-            raise fail("a dict node is not a list of [str key, node] pairs")
-        if len({k for k, _ in body}) != len(body):
-            raise fail("a dict node repeats a key")
-        return {k: decode_tree(c, leaf, fail, _depth + 1) for k, c in body}
-    raise fail(f"unknown tree node kind {kind[:40]!r}")
-
-
-# --- files ---------------------------------------------------------------------------
-def _path(path, op):
-    if isinstance(path, (str, os.PathLike)):
-        path = os.fspath(path)
-    if not isinstance(path, str):
-        raise TypeError(f"{op}: path must be a str or os.PathLike, got {type(path).__name__}")
-    if not path:
-        raise FormatError(f"{op}: path is empty")
-    if "\0" in path:
-        raise FormatError(f"{op}: path {path!r} contains a NUL byte")
-    return path
-
-
-def regular_file(path, op):
-    """``(path, size)`` of an existing regular file, else ``FormatError`` naming it."""
-    path = _path(path, op)
-    try:
-        info = os.stat(path)
-    except OSError as e:
-        problem = "does not exist" if isinstance(e, FileNotFoundError) else \
-            f"cannot be read ({e.strerror})"
-        raise FormatError(f"{op}: {path!r} {problem}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise FormatError(f"{op}: {path!r} is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise FormatError(f"{op}: {path!r} is not a regular file")
-    return path, info.st_size
-
-
-def write_atomic(path, write, op):
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``:
-    a crash mid-write never leaves a truncated file at ``path``."""
-    path = _path(path, op)
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        if os.path.isdir(path):
-            raise IsADirectoryError(21, "Is a directory")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    except OSError as e:
-        raise FormatError(f"{op}: cannot write {path!r} ({e.strerror})") from None
-    os.close(fd)
-    try:
-        write(tmp)
-        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise FormatError(f"{op}: cannot write {path!r} ({e.strerror or e})") from None
-        raise
 
 
 # --- save ----------------------------------------------------------------------------
@@ -205,14 +73,19 @@ def _host(value, key, op):
     elif isinstance(value, TensorSpec):
         raise TypeError(f"{op}: {key!r} is a TensorSpec, which holds no data; save tensors")
     elif type(value) in (bool, int, float):
-        value = np.asarray(value, {bool: bool, int: V.default_int(),
-                                   float: V.default_float()}[type(value)])
+        dtype = {bool: bool, int: V.default_int(), float: V.default_float()}[type(value)]
+        if type(value) is int:
+            V.fits(value, np.dtype(dtype), op, f"Python int at {key!r}")
+        value = np.asarray(value, dtype)
     elif not isinstance(value, (np.ndarray, np.generic, jax.Array)):
         raise TypeError(f"{op}: {key!r} is a {type(value).__name__}; a saved tree holds "
                         f"NamedTensors, arrays and numbers in dicts, lists and tuples")
     if isinstance(value, jax.core.Tracer):
         raise TypeError(f"{op}: {key!r} is traced (inside nt.jit, grad or vmap); save "
                         f"concrete tensors outside the transform")
+    if jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key):
+        raise TypeError(f"{op}: {key!r} is a random key; save its data "
+                        f"(jax.random.key_data(key)) and rebuild it with jax.random.wrap_key_data")
     array = np.asarray(value, order="C")
     if array.dtype not in _CODES:
         where = key if names is None else f"{key!r} {fmt_sizes(names, array.shape)}"
@@ -262,7 +135,7 @@ def save(path, tree, *, metadata=None):
             E4M3/E5M2), or the file cannot be written.
     """
     op = "nt.save"
-    path = _path(path, op)
+    path = path_arg(path, op)
     user = _metadata(metadata, op)
     arrays, names = {}, {}
 
@@ -504,7 +377,7 @@ def _like_leaves(like, op):
         like, is_leaf=lambda x: isinstance(x, (NamedTensor, TensorSpec)))
     out = []
     for path, value in pairs:
-        key = ".".join(_component(e) for e in path) or _BARE
+        key = ".".join(component(e) for e in path) or BARE
         if not isinstance(value, (NamedTensor, TensorSpec, np.ndarray, np.generic, jax.Array,
                                   jax.ShapeDtypeStruct)):
             raise TypeError(f"{op}: like={key!r} is a {type(value).__name__}; like= holds "

@@ -731,7 +731,9 @@ def _window_entries():
 def _name_and_order_entries():
     """t.prime/unprime, nt.sort/argsort/top_k/roll/flip (issue 12)."""
     e = []
-    # nt.sort, nt.argsort and nt.flip have the signatures of _op_entries: fuzzed there
+    # nt.sort and nt.argsort have the signatures of _op_entries: fuzzed there
+    e.append(Entry("nt.flip", ("flip",), lambda f: (nt.flip, (f.t, ["a", "b"]), {}),
+                   ("nt.flip",), ("", "names")))
     e.append(Entry("nt.top_k", ("top_k",), lambda f: (nt.top_k, (f.t, "b", 2), dict(into="k")),
                    ("nt.top_k",), ("", "name", "count")))
     e.append(Entry("nt.roll", ("roll",), lambda f: (nt.roll, (f.t, {"a": 1, "b": -4}), {}),

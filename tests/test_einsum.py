@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import opt_einsum
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import _oracle as oracle
 import namedtensor as nt
@@ -162,6 +162,7 @@ def test_sixty_plus_distinct_names(backend):
         axis=tuple(i for i in range(40) if i != 7)), rtol=1e-4)
 
 
+@settings(max_examples=15)  # each problem compiles its gradient
 @given(problem=nts.einsum_problems(min_operands=2, max_operands=4))
 def test_gradients_match_the_positional_einsum(problem):
     spec, tensors = problem

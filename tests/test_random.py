@@ -321,7 +321,7 @@ def test_bernoulli_broadcasts_p_by_name(sizes, data):
     np.testing.assert_array_equal(t.numpy(), _oracle(p_np, sub, names, shape).astype(bool))
 
 
-@settings(max_examples=20)
+@settings(max_examples=10)
 @given(_NAMED, st.data())
 def test_named_bounds_broadcast_by_name(sizes, data):
     names, shape = tuple(sizes), tuple(sizes.values())

@@ -485,7 +485,7 @@ print("eight devices", round(time.perf_counter() - started, 1), "s", flush=True)
 print("ok")
 '''
 
-EXAMPLES = int(os.environ.get("NT_SHARDING_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("NT_SHARDING_EXAMPLES", "40"))
 
 
 def test_eight_devices():
