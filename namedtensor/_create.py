@@ -223,15 +223,13 @@ def full_like(t, value, dtype=None, *, device=None, backend=None):
 
 
 def _data_on(t, be, op):
-    """``t``'s data as backend ``be``'s array."""
-    if t.backend == be.name:
-        return t.data
-    if be.name == "numpy":
-        if not t._backend.is_concrete(t.data):
-            raise TypeError(f"{op}: ids {fmt_sizes(t.names, t.shape)} is traced (inside nt.jit, "
-                            f"grad, vmap or scan); backend='numpy' needs concrete values")
-        return t.numpy()
-    return be.asarray(t.data)
+    """``t``'s data as backend ``be``'s array (``_ops.data_on``: NumPy ints moved onto JAX
+    are range-checked); traced data cannot move to NumPy."""
+    if be.name == "numpy" and t._backend is not be and not t._backend.is_concrete(t.data):
+        raise TypeError(f"{op}: ids {fmt_sizes(t.names, t.shape)} is traced (inside nt.jit, "
+                        f"grad, vmap or scan); backend='numpy' needs concrete values")
+    from ._ops import data_on
+    return data_on(t, be, op)
 
 
 def one_hot(ids, name, size, dtype="float32", *, backend=None):

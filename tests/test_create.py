@@ -231,3 +231,11 @@ assert z.sharding_rules == {"batch": "data"} and z.device == t.device, (z.shardi
 assert nt.ones_like(nt.ones({"a": 2}).to("cpu:1")).device == "cpu:1"
 print("ok")
 """, devices=2)
+
+
+def test_one_hot_moving_ids_onto_jax_never_wraps():
+    # NumPy int64 ids beyond int32 would wrap into range on JAX (2**40 -> 0): refused
+    ids = nt.tensor(np.array([2**40, 1], np.int64), "batch", backend="numpy")
+    raises(nt.NamedTensorError, lambda: nt.one_hot(ids, "vocab", 3, backend="jax"),
+           "nt.one_hot", "int32")
+    assert nt.one_hot(ids, "vocab", 3).tolist() == [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
