@@ -17,19 +17,11 @@ from . import _validate as V
 from ._errors import FormatError, NamedTensorError
 from ._export import (_KEYS, _LENGTH, _MAX_HEADER, FORMAT, MAGIC, MAX_VJP_ORDER, VERSION,
                       Exported, _digest, _map, _walk)
-from ._files import decode_tree, regular_file
+from ._files import decode_tree, regular_file, unique_keys
 from ._names import name_problem
 from ._transforms import TensorSpec
 
 __all__ = ["load_exported"]
-
-
-def _no_duplicates(pairs):
-    """A JSON object as a dict; a repeated key (which ``json`` would let win) is refused."""
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise ValueError("an object repeats a key")
-    return out
 
 
 def _no_constant(text):
@@ -202,7 +194,7 @@ def load_exported(path):
                            f"({size} bytes) or the limit ({_MAX_HEADER}) allows")
             text = f.read(length)
             try:
-                header = json.loads(text.decode("utf-8"), object_pairs_hook=_no_duplicates,
+                header = json.loads(text.decode("utf-8"), object_pairs_hook=unique_keys,
                                     parse_constant=_no_constant)
             except (ValueError, RecursionError) as e:
                 raise fail(f"the header is not valid JSON ({str(e)[:100]})") from None

@@ -18,7 +18,7 @@ from ._tensor import NamedTensor
 from ._transforms import TensorSpec
 
 __all__ = ["encode_tree", "decode_tree", "component", "path_arg", "regular_file",
-           "write_atomic", "BARE"]
+           "write_atomic", "unique_keys", "BARE"]
 
 MAX_DEPTH = 200  # containers nested deeper than this in a file's tree are refused
 BARE = "tensor"  # the key of a tree that is a single leaf
@@ -151,3 +151,12 @@ def write_atomic(path, write, op):
         if isinstance(e, OSError):
             raise FormatError(f"{op}: cannot write {path!r} ({e.strerror or e})") from None
         raise
+
+
+def unique_keys(pairs):
+    """A JSON object as a dict (``json.loads``' ``object_pairs_hook``); a repeated key,
+    which ``json`` would let the last one win, is refused with a ``ValueError``."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("an object repeats a key")
+    return out

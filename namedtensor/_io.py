@@ -23,7 +23,7 @@ from . import _validate as V
 from ._devices import default_backend
 from ._errors import AxisNameError, FormatError, NamedTensorError
 from ._files import (BARE, component, decode_tree, encode_tree, path_arg, regular_file,
-                     write_atomic)
+                     unique_keys, write_atomic)
 from ._names import fmt_sizes, name_problem
 from ._tensor import NamedTensor
 from ._transforms import TensorSpec
@@ -179,13 +179,6 @@ class _Header:
     __slots__ = ("path", "entries", "metadata", "start", "names", "tree")
 
 
-def _unique_keys(pairs):
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ValueError("an object repeats a key")
-    return dict(pairs)
-
-
 def _read_header(f, path, size, op):
     where = f"{op}: {path!r}"
     if size < 8:
@@ -203,7 +196,7 @@ def _read_header(f, path, size, op):
     if len(raw) != n:
         raise FormatError(f"{where}: the file ended inside the header")
     try:
-        obj = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
+        obj = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise FormatError(f"{where}: the header is not valid JSON "
                           f"({type(e).__name__} near byte {getattr(e, 'pos', '?')})") from None
@@ -268,7 +261,7 @@ def _entries(obj, data_size, where):
 
 def _parse(text, what, where):
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        return json.loads(text, object_pairs_hook=unique_keys)
     except (ValueError, RecursionError) as e:
         raise FormatError(f"{where}: {what} is not valid JSON ({type(e).__name__})") from None
 

@@ -194,25 +194,24 @@ class Jitted:
                      t.backend == "jax" and getattr(t.data, "committed", False)]
         _validate.devices_agree(committed, self._op)
 
-    def lower(self, *args, **kwargs):
-        """JAX's lowered computation for these arguments."""
+    def _staged(self, stage, args, kwargs):
+        """``stage(*args, **kwargs)`` (the jitted function's ``lower`` or ``trace``), with a
+        JAX refusal of an argument turned into ours."""
         try:
-            return self._jitted.lower(*args, **kwargs)
+            return stage(*args, **kwargs)
         except (TypeError, OverflowError):
             error = _diagnosis(self._check_arguments, args, kwargs)
             if error is None:
                 raise
             raise error from None
 
+    def lower(self, *args, **kwargs):
+        """JAX's lowered computation for these arguments."""
+        return self._staged(self._jitted.lower, args, kwargs)
+
     def trace(self, *args, **kwargs):
         """JAX's traced computation for these arguments (what ``jax.export.export`` uses)."""
-        try:
-            return self._jitted.trace(*args, **kwargs)
-        except (TypeError, OverflowError):
-            error = _diagnosis(self._check_arguments, args, kwargs)
-            if error is None:
-                raise
-            raise error from None
+        return self._staged(self._jitted.trace, args, kwargs)
 
     def code(self, *args, **kwargs):
         """The traced program for these arguments, as text (StableHLO)."""

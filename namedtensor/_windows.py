@@ -17,8 +17,9 @@ import numpy as np
 from . import _validate as V
 from ._caches import cached
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
-from ._names import did_you_mean, fmt_sizes, index_of, parse_names
+from ._names import did_you_mean, index_of, parse_names
 from ._ops import as_operand, common_backend, data_on
+from ._shape import _describe
 from ._tensor import NamedTensor
 
 __all__ = ["conv", "pool", "pad"]
@@ -37,10 +38,6 @@ def _tensor(value, op, arg):
     if not isinstance(value, NamedTensor):
         raise TypeError(f"{op}: {arg} must be a NamedTensor, got {type(value).__name__}")
     return value
-
-
-def _describe(t):
-    return fmt_sizes(t._names, t._data.shape)
 
 
 def _mapping(value, op, arg, what):
