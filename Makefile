@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test lint dist test-min bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,29 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m namedtensor
 
+# One worker per core (at most 4); a test file stays on one worker (its fixtures run once).
 test: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --maxprocesses=4 --dist loadfile
+
+# ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade) and the strict mypy check of the
+# package as it installs; `make test` runs the same type check against the built wheel.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	.ci/typecheck
+
+# The sdist and wheel in dist/, checked by twine (offline: setuptools comes from the venv).
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
+# Manual, not in CI: the tests against the lowest declared numpy, jax and opt_einsum.
+MIN_VENV := .venv-min
+test-min:
+	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install --quiet -e ".[test]" $$($(PY) .ci/lowest.py)
+	$(MIN_VENV)/bin/pytest -p no:cacheprovider
 
 BENCH_STAMP := $(VENV)/.installed-bench
 
@@ -33,9 +54,12 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(PY) sharding.py
 	cd benchmarks && ../$(PY) windows.py
 	cd benchmarks && ../$(PY) sorting.py
+	cd benchmarks && ../$(PY) typed.py
 
+# The pictures of docs/display.md (docs/images/), then every code block of the docs.
 docs: $(STAMP)
+	JAX_PLATFORMS=cpu $(PY) docs/make_pictures.py
 	$(VENV)/bin/pytest tests/test_docs.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis dist site

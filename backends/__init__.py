@@ -14,12 +14,15 @@ Frameworks are imported lazily, when a backend is first asked for.
 """
 
 import importlib
+from typing import Any
 
-_BACKENDS = {}
+from ._contract import Backend as Backend
+
+_BACKENDS: dict[str, Backend] = {}
 NAMES = ("jax", "numpy")
 
 
-def get_backend(name):
+def get_backend(name: str) -> Backend:
     """The backend object called ``name`` (``"jax"`` or ``"numpy"``)."""
     try:
         return _BACKENDS[name]
@@ -29,17 +32,18 @@ def get_backend(name):
         from namedtensor._errors import NamedTensorError
         raise NamedTensorError(f"unknown backend {name!r}; choose one of {list(NAMES)}")
     module = importlib.import_module(f"{__name__}.{name}_backend")
-    _BACKENDS[name] = backend = module.Backend()
+    backend: Backend = module.Backend()
+    _BACKENDS[name] = backend
     return backend
 
 
-def backend_of(data):
+def backend_of(data: Any) -> Backend:
     """The backend that owns ``data``: NumPy arrays -> numpy, everything else -> jax."""
     import numpy as np
     return get_backend("numpy" if isinstance(data, (np.ndarray, np.generic)) else "jax")
 
 
-def clear_caches():
+def clear_caches() -> None:
     """Empty the caches of every backend that has been loaded."""
     for backend in _BACKENDS.values():
         getattr(backend, "clear_caches", lambda: None)()

@@ -10,15 +10,83 @@ before calling it (``matmul`` of bools is a logical or, of int8 it wraps).
 """
 
 import math
+from collections.abc import Iterable, Sequence
+from types import ModuleType
+from typing import Any, Protocol, TypeAlias
+
+import numpy as np
+
+# Array: a backend's array, a NumPy ndarray (or scalar) or a jax.Array (or a tracer); the
+# two share no useful static type, so it is Any
+from namedtensor._types import Array, DeviceLike, DTypeLike
+
+# An array-API namespace (numpy or jax.numpy), used through its functions.
+Namespace: TypeAlias = Any
+# opt_einsum's contraction order: each step lists the operands it consumes.
+Path: TypeAlias = Sequence[tuple[int, ...]]
 
 
-def _arrange(xp, x, term, order):
+class Backend(Protocol):
+    """What the frontend needs of a backend (one class per array library)."""
+
+    @property
+    def name(self) -> str:
+        """``"jax"`` or ``"numpy"``."""
+        ...
+
+    @property
+    def xp(self) -> ModuleType:
+        """The array-API namespace for the ordinary math both backends agree on."""
+        ...
+
+    def is_array(self, obj: object) -> bool:
+        """Whether ``obj`` is an array of this backend."""
+        ...
+
+    def asarray(self, obj: Any, dtype: DTypeLike | None = None,
+                device: DeviceLike | None = None) -> Array:
+        """``obj`` as this backend's array, of ``dtype`` and on ``device`` if given."""
+        ...
+
+    def to_numpy(self, x: Array) -> np.ndarray[Any, Any]:
+        """``x`` as a NumPy array on the host."""
+        ...
+
+    def device(self, x: Array) -> str:
+        """Where ``x`` lives (``"cpu:0"``; ``"traced"`` for a tracer)."""
+        ...
+
+    def put(self, x: Array, device: DeviceLike) -> Array:
+        """``x`` moved to ``device``."""
+        ...
+
+    def is_concrete(self, x: Array) -> bool:
+        """Whether ``x`` holds values (is not a tracer)."""
+        ...
+
+    def einsum(self, subscripts: str, path: Path, *arrays: Array) -> Array:
+        """Execute a planned contraction (see :func:`contract`)."""
+        ...
+
+    def floor_divide(self, x: Array, y: Array, /) -> Array: ...
+    def remainder(self, x: Array, y: Array, /) -> Array: ...
+    def erf(self, x: Array, /) -> Array: ...
+    def sigmoid(self, x: Array, /) -> Array: ...
+    def relu(self, x: Array, /) -> Array: ...
+    def gelu(self, x: Array, /) -> Array: ...
+    def softplus(self, x: Array, /) -> Array: ...
+    def logsumexp(self, x: Array, axis: int | tuple[int, ...], /) -> Array: ...
+    def softmax(self, x: Array, axis: int, /) -> Array: ...
+    def log_softmax(self, x: Array, axis: int, /) -> Array: ...
+
+
+def _arrange(xp: Namespace, x: Array, term: str, order: list[str]) -> Array:
     if list(term) != order:
         x = xp.transpose(x, tuple(term.index(s) for s in order))
     return x
 
 
-def _sum_out(xp, x, term, needed):
+def _sum_out(xp: Namespace, x: Array, term: str, needed: set[str]) -> tuple[Array, str]:
     drop = tuple(i for i, s in enumerate(term) if s not in needed)
     if not drop:
         return x, term
@@ -28,7 +96,8 @@ def _sum_out(xp, x, term, needed):
     return xp.sum(x, axis=drop, dtype=dtype), "".join(s for s in term if s in needed)
 
 
-def _pair(xp, t1, x, t2, y, needed):
+def _pair(xp: Namespace, t1: str, x: Array, t2: str, y: Array,
+          needed: set[str]) -> tuple[str, Array]:
     x, t1 = _sum_out(xp, x, t1, needed | set(t2))
     y, t2 = _sum_out(xp, y, t2, needed | set(t1))
     batch = [s for s in t1 if s in t2 and s in needed]
@@ -43,7 +112,8 @@ def _pair(xp, t1, x, t2, y, needed):
     return "".join(out), xp.reshape(xp.matmul(x, y), tuple(size[s] for s in out))
 
 
-def contract(xp, subscripts, path, arrays):
+def contract(xp: Namespace, subscripts: str, path: Iterable[Sequence[int]],
+             arrays: Sequence[Array]) -> Array:
     """Contract ``arrays`` as ``subscripts`` says, in the order ``path``."""
     inputs, output = subscripts.split("->")
     ops = list(zip(inputs.split(","), arrays))

@@ -62,7 +62,7 @@ class Table:
         if QUICK:
             warmup, repeat = min(warmup, 2), max(3, repeat // 10)
         samples = {v: [] for v in variants}
-        for v, fn in variants.items():
+        for fn in variants.values():
             nt.benchmark(fn, warmup=warmup, repeat=1)
         for _ in range(repeat):
             for v, fn in variants.items():

@@ -42,7 +42,8 @@ def main():
                   repeat=REPEAT, number=NUMBER)
 
     lines = table.summary("namedtensor", 1.5)
-    write_section("eager_overhead", table.markdown().replace("raw jnp |", "raw jnp (np.add for the numpy row) |", 1)
+    write_section("eager_overhead",
+                  table.markdown().replace("raw jnp |", "raw jnp (np.add for the numpy row) |", 1)
                   + "\n" + lines)
 
 

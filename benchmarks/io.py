@@ -201,10 +201,15 @@ def main():
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     size = f"{nbytes / GIB:.2f} GiB" if nbytes >= GIB / 2 else f"{nbytes / 2**20:.0f} MiB"
+    where = "tmpfs" if folder.startswith("/dev/shm") else "disk"
+    safetensors_save = saves["safetensors.numpy.save_file"]
+    safetensors_load = loads["safetensors.numpy.load_file"]
+    loaded_first = latency["loaded program: first call (compile, run; fresh process)"]
+    jit_first = latency["nt.jit: first call (trace, compile, run; fresh process)"]
     text = [
         "## Checkpoints and exported programs", "",
         f"### Save and load: {TENSORS} float32 tensors of {side}×{side} ({size}), median of "
-        f"{REPEAT} interleaved runs, files on {'tmpfs' if folder.startswith('/dev/shm') else 'disk'}", "",
+        f"{REPEAT} interleaved runs, files on {where}", "",
         "| | variant | median | throughput | ratio vs safetensors.numpy |",
         "|---|---|---|---|---|", *rows, "",
         "### Peak RSS while loading (fresh process; growth over its baseline / data size)", "",
@@ -213,13 +218,15 @@ def main():
         "### Export (a 2-layer named MLP, d=256, h=512, batch 64)", "",
         "| step | time |", "|---|---|",
         *[f"| {step} | {fmt(seconds)} |" for step, seconds in latency.items()], "",
-        f"- nt.save / safetensors.numpy: **{saves['nt.save'] / saves['safetensors.numpy.save_file']:.2f}×**; "
-        f"nt.load (numpy) / safetensors.numpy: **{loads['nt.load (numpy backend)'] / loads['safetensors.numpy.load_file']:.2f}×**; "
-        f"nt.load (jax) / safetensors.numpy: **{loads['nt.load (jax backend)'] / loads['safetensors.numpy.load_file']:.2f}×** (target ≤ 1.2×)",
+        f"- nt.save / safetensors.numpy: **{saves['nt.save'] / safetensors_save:.2f}×**; "
+        f"nt.load (numpy) / safetensors.numpy: "
+        f"**{loads['nt.load (numpy backend)'] / safetensors_load:.2f}×**; "
+        f"nt.load (jax) / safetensors.numpy: "
+        f"**{loads['nt.load (jax backend)'] / safetensors_load:.2f}×** (target ≤ 1.2×)",
         f"- peak RSS of nt.load: **{peaks['nt.load (numpy backend)']:.2f}×** (numpy), "
         f"**{peaks['nt.load (jax backend)']:.2f}×** (jax) of the data (target ≤ 1.2×)",
         f"- first call of a loaded program / first call of nt.jit (fresh processes): "
-        f"**{latency['loaded program: first call (compile, run; fresh process)'] / latency['nt.jit: first call (trace, compile, run; fresh process)']:.2f}×**",
+        f"**{loaded_first / jit_first:.2f}×**",
     ]
     print("\n".join(text))
     write_section("io", "\n".join(text))

@@ -127,8 +127,10 @@ def params(key):
     ks = nt.random.split(key, 7)
     scale = 1 / np.sqrt(HIDDEN)
     named = {
-        "w_ih": nt.random.uniform(ks[0], {"input": INPUT, "gate": 4, "hidden": HIDDEN}, -scale, scale),
-        "w_hh": nt.random.uniform(ks[1], {"hid": HIDDEN, "gate": 4, "hidden": HIDDEN}, -scale, scale),
+        "w_ih": nt.random.uniform(ks[0], {"input": INPUT, "gate": 4, "hidden": HIDDEN},
+                                  -scale, scale),
+        "w_hh": nt.random.uniform(ks[1], {"hid": HIDDEN, "gate": 4, "hidden": HIDDEN},
+                                  -scale, scale),
         "b": nt.random.uniform(ks[2], {"gate": 4, "hidden": HIDDEN}, -scale, scale),
         "alpha": nt.random.uniform(ks[3], {"gate": 4, "hidden": HIDDEN}, 0.5, 1.5),
         "beta1": nt.random.uniform(ks[4], {"gate": 4, "hidden": HIDDEN}, 0.5, 1.5),
@@ -138,6 +140,11 @@ def params(key):
     raw = {k: jnp.reshape(v.data, (v.shape[0], -1)) if k in ("w_ih", "w_hh") else
            jnp.reshape(v.data, (-1,)) for k, v in named.items()}
     return named, raw, xs
+
+
+def _summed(f):
+    """The scalar loss ``f(p).sum()`` for one forward variant."""
+    return lambda p: f(p).sum()
 
 
 def _grads_close(named_grads, raw_grads, label):
@@ -158,7 +165,7 @@ def study(model, cell, mi, named, raw, xs):
         "raw jax.jit (loop)": jax.jit(lambda p: raw_loop(rcell, p, xs.data)),
         BASELINE: jax.jit(lambda p: raw_scan(rcell, p, xs.data)),
     }
-    losses = {k: (lambda f: lambda p: f(p).sum())(f) for k, f in variants.items()}
+    losses = {k: _summed(f) for k, f in variants.items()}
     backward = {
         "namedtensor eager (loop)": grad(losses["namedtensor eager (loop)"]),
         "nt.jit (loop)": nt.jit(grad(lambda p: run_loop(cell, p, xs).sum())),
@@ -176,7 +183,8 @@ def study(model, cell, mi, named, raw, xs):
     for label, f in variants.items():
         h = f(named)
         assert set(h.names) == {"batch", "hidden"}, (label, h.names)
-        np.testing.assert_allclose(h.align_to("batch", "hidden").numpy(), want_h, rtol=1e-4, atol=1e-5, err_msg=label)
+        np.testing.assert_allclose(h.align_to("batch", "hidden").numpy(), want_h, rtol=1e-4,
+                                   atol=1e-5, err_msg=label)
         _grads_close(backward[label](named), want_g, label)
     np.testing.assert_allclose(np.asarray(raw_variants["raw jax eager (loop)"](raw)), want_h,
                                rtol=1e-4, atol=1e-5)
@@ -198,7 +206,7 @@ def study(model, cell, mi, named, raw, xs):
         fns = {**{k: (lambda f=f: f(raw)) for k, f in raw_fns.items()},
                **{k: (lambda f=f: f(named)) for k, f in named_fns.items()}}
         if torch_rows:
-            torch, eager, scripted, tp, args = torch_rows
+            eager, scripted = torch_rows[1:3]  # `eager` is rebound below; torch, tp, args are not
             for label, fn in (("torch eager", eager), ("torch.jit.script", scripted)):
                 if fn is None:
                     continue
@@ -232,12 +240,15 @@ def summary(model, tables):
         parts = [f"nt.jit+scan / raw jax.jit+lax.scan = {get['nt.jit + nt.scan'] / base:.2f}×",
                  f"nt.jit(loop) / raw jax.jit(loop) = "
                  f"{get['nt.jit (loop)'] / get['raw jax.jit (loop)']:.2f}×",
-                 f"eager / nt.jit+scan = {get['namedtensor eager (loop)'] / get['nt.jit + nt.scan']:.1f}× "
+                 f"eager / nt.jit+scan = "
+                 f"{get['namedtensor eager (loop)'] / get['nt.jit + nt.scan']:.1f}× "
                  f"(compiled speed-up)",
-                 f"named eager / raw jax eager = {get['namedtensor eager (loop)'] / get['raw jax eager (loop)']:.2f}×"]
+                 f"named eager / raw jax eager = "
+                 f"{get['namedtensor eager (loop)'] / get['raw jax eager (loop)']:.2f}×"]
         for torch_label in ("torch eager", "torch.jit.script"):
             if torch_label in get:
-                parts.append(f"{torch_label} / nt.jit+scan = {get[torch_label] / get['nt.jit + nt.scan']:.2f}×")
+                parts.append(f"{torch_label} / nt.jit+scan = "
+                             f"{get[torch_label] / get['nt.jit + nt.scan']:.2f}×")
         lines.append(f"- {pass_name}: " + "; ".join(parts))
     return "\n".join(lines)
 

@@ -27,6 +27,8 @@ import inspect
 import numbers
 import sys
 import types
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar, overload
 
 import jax
 import jax.numpy as jnp
@@ -36,18 +38,34 @@ from namedtensor import _validate
 from namedtensor._errors import AxisNameError, NamedTensorError
 from namedtensor._names import fmt_sizes
 from namedtensor._tensor import NamedTensor
-from namedtensor._transforms import (DECORATE, _check_value, _check_values, _describe, _flatten,
-                                     _pair, realign)
+from namedtensor._transforms import (
+    DECORATE,
+    _check_value,
+    _check_values,
+    _Decorate,
+    _describe,
+    _flatten,
+    _pair,
+    realign,
+)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "check_grads"]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+# argnums: one positional argument's index, or several
+Argnums: TypeAlias = int | Sequence[int]
+# a pytree of gradients: structured as the differentiated argument(s)
+Grads: TypeAlias = Any
 
-def _is_named(x):
+
+def _is_named(x: object) -> bool:
     return isinstance(x, NamedTensor)
 
 
-def _scalar_output(out, op):
+def _scalar_output(out: object, op: str) -> Any:
     """The 0-d float that ``f`` returned, as JAX differentiates it."""
+    data: Any
     if isinstance(out, NamedTensor):
         if out.names:
             raise AxisNameError(
@@ -56,10 +74,10 @@ def _scalar_output(out, op):
                 f"out.sum() or out.mean({list(out.names)!r})")
         data = out.data
     elif isinstance(out, (jax.Array, np.ndarray, np.generic, numbers.Number)):
-        if np.ndim(out) != 0:
-            raise NamedTensorError(f"{op}: f must return a 0-d tensor or a scalar, got a "
-                                   f"{type(out).__name__} of shape {np.shape(out)}")
         data = out
+        if np.ndim(data) != 0:
+            raise NamedTensorError(f"{op}: f must return a 0-d tensor or a scalar, got a "
+                                   f"{type(out).__name__} of shape {np.shape(data)}")
     else:
         hint = "; to return more, pass has_aux=True and return (value, aux)" \
             if isinstance(out, (tuple, list, dict)) else ""
@@ -71,7 +89,8 @@ def _scalar_output(out, op):
     return data
 
 
-def _check_inexact(args, argnums, op, named_only=False):
+def _check_inexact(args: Sequence[Any], argnums: Iterable[int], op: str,
+                   named_only: bool = False) -> None:
     """The differentiated arguments hold float values (with ``named_only``, only their
     NamedTensors must: JAX gives other integer leaves a ``float0`` tangent)."""
     for i in argnums:
@@ -86,8 +105,9 @@ def _check_inexact(args, argnums, op, named_only=False):
                                 f"float inputs (use t.astype('float32'), or close over it)")
 
 
-def _options(argnums, has_aux, op):
+def _options(argnums: Argnums, has_aux: bool, op: str) -> tuple[Argnums, tuple[int, ...], bool]:
     """``argnums`` as given (int or tuple) and as a tuple; validated once, at creation."""
+    nums: tuple[int, ...]
     if isinstance(argnums, (tuple, list)):
         nums = tuple(_validate.integer(i, op, "argnums") for i in argnums)
         if not nums:
@@ -104,7 +124,7 @@ def _options(argnums, has_aux, op):
     return argnums, nums, bool(has_aux)
 
 
-def _argnums_fit(nums, nargs, op):
+def _argnums_fit(nums: tuple[int, ...], nargs: int, op: str) -> None:
     """``argnums`` against the positional arguments of this call (slow path: the error)."""
     for i in nums:
         if not -nargs <= i < nargs:
@@ -117,13 +137,14 @@ def _argnums_fit(nums, nargs, op):
                                f"with {nargs} positional arguments")
 
 
-def _value_and_grad(f, argnums, has_aux, op):
+def _value_and_grad(f: Callable[P, R], argnums: Argnums, has_aux: bool,
+                    op: str) -> Callable[P, tuple[R, Grads]]:
     """value_and_grad's wrapper, with ``op`` (``grad`` or ``value_and_grad``) in its messages."""
     _validate.function(f, op)
     argnums, nums, has_aux = _options(argnums, has_aux, op)
     low, high, negative = min(nums), max(nums), min(nums) < 0
 
-    def split(*args, **kwargs):
+    def split(*args: P.args, **kwargs: P.kwargs) -> tuple[Any, tuple[Any, Any]]:
         out = f(*args, **kwargs)
         value, aux = _pair(out, op, "(value, aux) with has_aux=True") if has_aux else (out, None)
         return _scalar_output(value, op), (value, aux)
@@ -131,18 +152,26 @@ def _value_and_grad(f, argnums, has_aux, op):
     inner = jax.value_and_grad(split, argnums=argnums, has_aux=True)
 
     @functools.wraps(f)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> tuple[R, Grads]:
         nargs = len(args)
         if high >= nargs or low < -nargs or negative:
             _argnums_fit(nums, nargs, op)
         _check_inexact(args, nums, op)
         (_, (value, aux)), grads = inner(*args, **kwargs)
-        return ((value, aux) if has_aux else value), grads
+        result: Any = (value, aux) if has_aux else value  # has_aux: the pair f returned
+        return result, grads
 
     return wrapped
 
 
-def value_and_grad(f=DECORATE, argnums=0, has_aux=False):
+@overload
+def value_and_grad(f: Callable[P, R], argnums: Argnums = 0,
+                   has_aux: bool = False) -> Callable[P, tuple[R, Grads]]: ...
+@overload
+def value_and_grad(*, argnums: Argnums = 0, has_aux: bool = False
+                   ) -> Callable[[Callable[P, R]], Callable[P, tuple[R, Grads]]]: ...
+def value_and_grad(f: Callable[P, R] | _Decorate = DECORATE, argnums: Argnums = 0,
+                   has_aux: bool = False) -> Any:
     """``f``'s value (as ``f`` returned it) and its gradient; gradients keep their primal's names.
 
     >>> import namedtensor as nt
@@ -153,13 +182,19 @@ def value_and_grad(f=DECORATE, argnums=0, has_aux=False):
 
     Usable as ``@value_and_grad`` or ``@value_and_grad(argnums=1, has_aux=True)``.
     """
-    if f is DECORATE:
+    if isinstance(f, _Decorate):
         _options(argnums, has_aux, "value_and_grad")
         return functools.partial(value_and_grad, argnums=argnums, has_aux=has_aux)
     return _value_and_grad(f, argnums, has_aux, "value_and_grad")
 
 
-def grad(f=DECORATE, argnums=0, has_aux=False):
+@overload
+def grad(f: Callable[P, Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable[P, Any]: ...
+@overload
+def grad(*, argnums: Argnums = 0,
+         has_aux: bool = False) -> Callable[[Callable[P, Any]], Callable[P, Any]]: ...
+def grad(f: Callable[P, Any] | _Decorate = DECORATE, argnums: Argnums = 0,
+         has_aux: bool = False) -> Any:
     """The gradient of a function returning a 0-d tensor (or scalar).
 
     Python control flow on values works (eager tracing, as in ``jax.grad``): branch on a
@@ -179,28 +214,28 @@ def grad(f=DECORATE, argnums=0, has_aux=False):
         argnums: which positional argument(s) to differentiate.
         has_aux: ``f`` returns ``(value, aux)``; then ``(grads, aux)`` is returned.
     """
-    if f is DECORATE:
+    if isinstance(f, _Decorate):
         _options(argnums, has_aux, "grad")
         return functools.partial(grad, argnums=argnums, has_aux=has_aux)
     both = _value_and_grad(f, argnums, has_aux, "grad")
 
     @functools.wraps(f)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
         value, grads = both(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
     return wrapped
 
 
-def _dtype(x):
+def _dtype(x: Any) -> Any:
     """The dtype JAX gives ``x`` (a Python float is float32 without x64); random keys keep
     their key dtype (no NumPy equivalent)."""
     if hasattr(x, "dtype"):
-        return x.dtype if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else np.dtype(x.dtype)
+        return x.dtype if jnp.issubdtype(x.dtype, jax.dtypes.prng_key) else np.dtype(x.dtype)
     return jnp.result_type(x)
 
 
-def _tangent_dtypes(reference, value, op, where, same_int_ok):
+def _tangent_dtypes(reference: Any, value: Any, op: str, where: str, same_int_ok: bool) -> None:
     """Each tangent (cotangent) has its primal's (output's) dtype: JAX's rule, checked here so
     that a mismatch names the leaf instead of surfacing as JAX's error. An integer or bool
     primal takes a ``float0`` tangent (``same_int_ok``: or one of its own dtype, as ``vjp``
@@ -222,17 +257,17 @@ def _tangent_dtypes(reference, value, op, where, same_int_ok):
                             f"{hint}")
 
 
-def _arguments(value, op, what):
+def _arguments(value: object, op: str, what: str) -> tuple[Any, ...]:
     """A tuple (or list) of arguments, not one tensor: ``jvp(f, (x,), (t,))``."""
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{op}: {what} must be a tuple of f's arguments, got {_describe(value)}; "
                         f"write (x,) for a single argument")
-    value = tuple(value)
-    _check_values(_flatten(value)[0], op, what)
-    return value
+    args = tuple(value)
+    _check_values(_flatten(args)[0], op, what)
+    return args
 
 
-def _takes(f, args, op):
+def _takes(f: Callable[..., Any], args: tuple[Any, ...], op: str) -> None:
     """``f`` accepts ``len(args)`` positional arguments (when its signature can be read)."""
     try:
         signature = inspect.signature(f)
@@ -245,7 +280,7 @@ def _takes(f, args, op):
                         f"({e})") from None
 
 
-def vjp(f, *primals):
+def vjp(f: Callable[..., R], *primals: Any) -> tuple[R, Callable[[Any], tuple[Any, ...]]]:
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` accepts the cotangent in any axis order.
 
     >>> import namedtensor as nt
@@ -259,15 +294,16 @@ def vjp(f, *primals):
     _check_inexact(primals, range(len(primals)), "vjp", named_only=True)
     out, inner = jax.vjp(f, *primals)
 
-    def vjp_fn(cotangent):
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         cotangent = realign(out, cotangent, "vjp", "cotangent", check_dtype=False)
         _tangent_dtypes(out, cotangent, "vjp", "cotangent", same_int_ok=True)
-        return inner(cotangent)
+        cotangents: tuple[Any, ...] = inner(cotangent)
+        return cotangents
 
     return out, vjp_fn
 
 
-def jvp(f, primals, tangents):
+def jvp(f: Callable[..., R], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[R, Any]:
     """``(f(*primals), directional derivative)``; tangents may use any axis order.
 
     >>> import namedtensor as nt
@@ -277,18 +313,21 @@ def jvp(f, primals, tangents):
     (3.0, 6.0)
     """
     _validate.function(f, "jvp")
-    primals = _arguments(primals, "jvp", "primals")
-    _check_inexact(primals, range(len(primals)), "jvp", named_only=True)
-    tangents = realign(primals, _arguments(tangents, "jvp", "tangents"), "jvp", "tangent",
-                       check_dtype=False)
-    _tangent_dtypes(primals, tangents, "jvp", "tangent", same_int_ok=False)
-    return jax.jvp(f, primals, tangents)
+    primal_args = _arguments(primals, "jvp", "primals")
+    _check_inexact(primal_args, range(len(primal_args)), "jvp", named_only=True)
+    tangent_args = realign(primal_args, _arguments(tangents, "jvp", "tangents"), "jvp", "tangent",
+                           check_dtype=False)
+    _tangent_dtypes(primal_args, tangent_args, "jvp", "tangent", same_int_ok=False)
+    out, tangent = jax.jvp(f, primal_args, tangent_args)
+    return out, tangent
 
 
 _MAX_ORDER = 4  # each order nests every lower one: order 5 is already minutes of tracing
 
 
-def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, eps=None):
+def check_grads(f: Callable[..., Any], args: Sequence[Any], order: int = 1,
+                modes: str | Sequence[str] = ("fwd", "rev"), atol: float | None = None,
+                rtol: float | None = None, eps: float | None = None) -> None:
     """Check ``f``'s derivatives against finite differences (``jax.test_util.check_grads``).
 
     Raises ``AssertionError`` when they disagree. Use float64 inputs (``jax_enable_x64``)
@@ -299,7 +338,8 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
     >>> check_grads(lambda w: nt.tanh(w).sum(), (nt.tensor([0.1, -0.3], "x"),), eps=1e-2,
     ...             atol=1e-2, rtol=1e-2)
     """
-    from jax.test_util import check_grads as jax_check_grads
+    from jax.test_util import check_grads as untyped_check_grads
+    jax_check_grads: Callable[..., None] = untyped_check_grads  # jax.test_util is unannotated
     op = "check_grads"
     _validate.function(f, op)
     args = _arguments(args, op, "args")
@@ -314,12 +354,14 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
         raise NamedTensorError(f"{op}: modes must be a non-empty sequence of 'fwd' and 'rev', "
                                f"got {tuple(modes)}")
     for name, tol in (("atol", atol), ("rtol", rtol), ("eps", eps)):
-        if tol is not None and not (_validate.real(tol, op, name) > 0 if name == "eps"
-                                    else _validate.real(tol, op, name) >= 0):
+        if tol is None:
+            continue
+        _validate.real(tol, op, name)  # a real number (it returns tol)
+        if not (tol > 0 if name == "eps" else tol >= 0):
             raise NamedTensorError(f"{op}: {name} must be "
                                    f"{'positive' if name == 'eps' else 'non-negative'} (or None "
                                    f"for JAX's default), got {tol}")
-        if tol is not None and not np.isfinite(float(min(tol, 1e300))):
+        if not np.isfinite(float(min(tol, 1e300))):
             raise NamedTensorError(f"{op}: {name} must be finite, got {tol}")
     atol, rtol, eps = (None if v is None else float(min(v, 1e300)) for v in (atol, rtol, eps))
     _takes(f, args, op)
@@ -329,15 +371,33 @@ def check_grads(f, args, order=1, modes=("fwd", "rev"), atol=None, rtol=None, ep
     jax_check_grads(f, args, order, modes=tuple(modes), atol=atol, rtol=rtol, eps=eps)
 
 
-class _CallableModule(types.ModuleType):
+class _GradModule(types.ModuleType):
     """The type of this module: ``nt.grad(f, ...)`` calls :func:`grad`, while ``nt.grad``
     stays the module, so ``import namedtensor.grad`` and ``from namedtensor.grad import
-    vjp`` keep working (Python allows a module's ``__class__`` to be a ModuleType subclass)."""
+    vjp`` keep working (Python allows a module's ``__class__`` to be a ModuleType subclass).
 
-    def __call__(self, f=DECORATE, argnums=0, has_aux=False):
+    Type checkers cannot see that a module is callable; ``namedtensor/__init__.py``
+    declares ``nt.grad`` as a ``_GradModule`` for them."""
+
+    @overload
+    def __call__(self, f: Callable[P, Any], argnums: Argnums = 0,
+                 has_aux: bool = False) -> Callable[P, Any]: ...
+    @overload
+    def __call__(self, *, argnums: Argnums = 0,
+                 has_aux: bool = False) -> Callable[[Callable[P, Any]], Callable[P, Any]]: ...
+    def __call__(self, f: Callable[P, Any] | _Decorate = DECORATE, argnums: Argnums = 0,
+                 has_aux: bool = False) -> Any:
+        if isinstance(f, _Decorate):
+            return grad(argnums=argnums, has_aux=has_aux)
         return grad(f, argnums=argnums, has_aux=has_aux)
 
+    if TYPE_CHECKING:  # the module's functions, as attributes of nt.grad
+        grad = staticmethod(grad)
+        value_and_grad = staticmethod(value_and_grad)
+        vjp = staticmethod(vjp)
+        jvp = staticmethod(jvp)
+        check_grads = staticmethod(check_grads)
 
-_module = sys.modules[__name__]
-_module.__class__ = _CallableModule
-_module.__signature__ = inspect.signature(grad)  # inspect.signature(nt.grad), help, IDEs
+
+sys.modules[__name__].__class__ = _GradModule
+__signature__ = inspect.signature(grad)  # inspect.signature(nt.grad), help, IDEs

@@ -6,9 +6,18 @@
 [3.0, 7.0]
 """
 
-from . import grad as grad  # a callable module: nt.grad(f); see grad/__init__.py
+from importlib import metadata as _metadata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # type checkers cannot see a callable module: declare nt.grad's type
+    from .grad import _GradModule
+
+    grad: _GradModule
+else:
+    from . import grad as grad  # a callable module: nt.grad(f); see grad/__init__.py
 from . import random as random
 from ._caches import clear_caches as clear_caches
+from ._check import check as check
 from ._control import cond as cond
 from ._control import fori_loop as fori_loop
 from ._control import while_loop as while_loop
@@ -56,7 +65,6 @@ from ._sharding import shard as shard
 from ._tensor import NamedTensor as NamedTensor
 from ._tensor import from_numpy as from_numpy
 from ._tensor import tensor as tensor
-from .grad import value_and_grad as value_and_grad
 from ._transforms import BenchmarkResult as BenchmarkResult
 from ._transforms import TensorSpec as TensorSpec
 from ._transforms import benchmark as benchmark
@@ -64,8 +72,14 @@ from ._transforms import callback as callback
 from ._transforms import jit as jit
 from ._transforms import scan as scan
 from ._transforms import vmap as vmap
+from ._typed import T as T
+from ._typed import typed as typed
 from ._windows import conv as conv
 from ._windows import pad as pad
 from ._windows import pool as pool
+from .grad import value_and_grad as value_and_grad
 
-__version__ = "0.1.0"
+try:  # the one version is pyproject.toml's, read from the installed metadata
+    __version__ = _metadata.version("namedtensor")
+except _metadata.PackageNotFoundError:  # a source tree on sys.path, never installed
+    __version__ = "0+unknown"

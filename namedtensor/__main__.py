@@ -5,12 +5,12 @@ import numpy as np
 import namedtensor as nt
 
 
-def show(title, value):
+def show(title: str, value: object) -> None:
     print(f"\n# {title}")
     print(value)
 
 
-def main():
+def main() -> None:
     print(f"namedtensor {nt.__version__} on {nt.default_device()}")
 
     x = nt.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3), "batch channel")

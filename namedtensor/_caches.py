@@ -1,20 +1,38 @@
 """All caches are bounded ``lru_cache``s registered here, cleared by one ``clear_caches()``."""
 
 import functools
+from collections.abc import Callable
+from typing import Generic, ParamSpec, Protocol, TypeVar, cast
 
-_REGISTRY = []
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
-def cached(maxsize):
+class Cached(Protocol, Generic[P, R_co]):
+    """What :func:`cached` returns: the function, with its own signature, plus the
+    ``lru_cache`` methods (``functools._lru_cache_wrapper`` forgets the parameters)."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+    def cache_clear(self) -> None: ...
+
+    def cache_info(self) -> "functools._CacheInfo": ...
+
+
+_REGISTRY: list[Cached[..., object]] = []
+
+
+def cached(maxsize: int) -> Callable[[Callable[P, R]], Cached[P, R]]:
     """``functools.lru_cache(maxsize)`` that :func:`clear_caches` knows about."""
-    def wrap(fn):
-        fn = functools.lru_cache(maxsize=maxsize)(fn)
-        _REGISTRY.append(fn)
-        return fn
+    def wrap(fn: Callable[P, R]) -> Cached[P, R]:
+        wrapped = cast(Cached[P, R], functools.lru_cache(maxsize=maxsize)(fn))
+        _REGISTRY.append(wrapped)
+        return wrapped
     return wrap
 
 
-def clear_caches():
+def clear_caches() -> None:
     """Empty every cache namedtensor keeps (name plans, einsum plans, compiled executors).
 
     >>> import namedtensor as nt

@@ -9,6 +9,9 @@ branch traced first (in practice ``true_fn``), and each iteration's carry to ``i
 layout; a change in the set of names, a size or a dtype is a named error that says which.
 """
 
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,8 +24,14 @@ from ._transforms import _check_values, _describe, _flatten, realign
 
 __all__ = ["cond", "while_loop", "fori_loop"]
 
+T = TypeVar("T")  # a branch's output, a loop's carry: a pytree of tensors
+# a 0-d bool: a Python or NumPy bool, a 0-d bool NamedTensor or array
+Predicate: TypeAlias = "bool | np.bool_ | NamedTensor | jax.Array | np.ndarray[Any, Any]"
+# a loop bound: an int, or a 0-d integer NamedTensor or array (traced or not)
+Bound: TypeAlias = "int | np.integer[Any] | NamedTensor | jax.Array | np.ndarray[Any, Any]"
 
-def _predicate(pred, op, what="pred"):
+
+def _predicate(pred: object, op: str, what: str = "pred") -> Any:
     """A 0-d bool: a 0-d bool NamedTensor's data, a Python/NumPy bool, or a 0-d bool JAX
     (or NumPy) array, traced or not."""
     if isinstance(pred, NamedTensor):
@@ -47,7 +56,7 @@ def _predicate(pred, op, what="pred"):
     return data
 
 
-def _bound(value, op, arg):
+def _bound(value: object, op: str, arg: str) -> int | jax.Array | np.ndarray[Any, Any]:
     """A loop bound: an int, or a 0-d integer array or NamedTensor (traced or not). A
     Python int stays one, so the trip count stays static (reverse-differentiable)."""
     if isinstance(value, NamedTensor):
@@ -65,7 +74,8 @@ def _bound(value, op, arg):
     return value
 
 
-def cond(pred, true_fn, false_fn, *operands):
+def cond(pred: Predicate, true_fn: Callable[..., T], false_fn: Callable[..., T],
+         *operands: Any) -> T:
     """``true_fn(*operands)`` if ``pred`` else ``false_fn(*operands)``, inside compiled code.
 
     Both branches are traced (``jax.lax.cond``); they must return the same structure, the
@@ -92,28 +102,32 @@ def cond(pred, true_fn, false_fn, *operands):
     op = "nt.cond"
     _validate.function(true_fn, op, "true_fn")
     _validate.function(false_fn, op, "false_fn")
-    pred = _predicate(pred, op)
+    flag = _predicate(pred, op)
     _check_values(_flatten(operands)[0], op, "operands")
-    first = []  # (label, output) of the branch traced first: every output takes its layout
+    # (label, output) of the branch traced first: every output takes its layout
+    first: list[tuple[str, T]] = []
 
-    def branch(fn, label):
-        def run(*args):
+    def branch(fn: Callable[..., T], label: str) -> Callable[..., T]:
+        def run(*args: Any) -> T:
             out = fn(*args)
             _check_values(_flatten(out)[0], op, f"{label}'s output")
             if not first:
                 first.append((label, out))
                 return out
             ref_label, ref = first[0]
-            if ref_label == label:  # a retrace of the same branch
-                return realign(ref, out, op, f"output of {label}")
-            return realign(ref, out, op, f"output of {label} (against {ref_label}'s)")
+            where = f"output of {label}"
+            if ref_label != label:  # else a retrace of the same branch
+                where += f" (against {ref_label}'s)"
+            aligned: T = realign(ref, out, op, where)
+            return aligned
         return run
 
-    return jax.lax.cond(pred, branch(true_fn, "true_fn"), branch(false_fn, "false_fn"),
-                        *operands)
+    out: T = jax.lax.cond(flag, branch(true_fn, "true_fn"), branch(false_fn, "false_fn"),
+                          *operands)
+    return out
 
 
-def while_loop(cond_fn, body_fn, init):
+def while_loop(cond_fn: Callable[[T], Predicate], body_fn: Callable[[T], T], init: T) -> T:
     """``carry = body_fn(carry)`` while ``cond_fn(carry)``, from ``init``, in compiled code.
 
     Each iteration's carry is realigned to ``init``'s axis order (``body_fn`` may return it
@@ -140,16 +154,17 @@ def while_loop(cond_fn, body_fn, init):
     _validate.function(body_fn, op, "body_fn")
     _check_values(_flatten(init)[0], op, "init")
 
-    def test(carry):
+    def test(carry: T) -> Any:
         return _predicate(cond_fn(carry), op, "cond_fn's output")
 
-    def body(carry):
-        return realign(carry, body_fn(carry), op, "carry")
+    def body(carry: T) -> T:
+        out: T = realign(carry, body_fn(carry), op, "carry")
+        return out
 
     return jax.lax.while_loop(test, body, init)
 
 
-def fori_loop(lower, upper, body_fn, init):
+def fori_loop(lower: Bound, upper: Bound, body_fn: Callable[[jax.Array, T], T], init: T) -> T:
     """``carry = body_fn(i, carry)`` for ``i`` in ``range(lower, upper)``, in compiled code.
 
     ``i`` is a 0-d JAX integer (as in ``jax.lax.fori_loop``). Each iteration's carry is
@@ -174,12 +189,14 @@ def fori_loop(lower, upper, body_fn, init):
         The final carry (JAX tensors, in ``init``'s layout).
     """
     op = "nt.fori_loop"
-    lower = _bound(lower, op, "lower")
-    upper = _bound(upper, op, "upper")
+    low = _bound(lower, op, "lower")
+    high = _bound(upper, op, "upper")
     _validate.function(body_fn, op, "body_fn")
     _check_values(_flatten(init)[0], op, "init")
 
-    def body(i, carry):
-        return realign(carry, body_fn(i, carry), op, "carry")
+    def body(i: jax.Array, carry: T) -> T:
+        out: T = realign(carry, body_fn(i, carry), op, "carry")
+        return out
 
-    return jax.lax.fori_loop(lower, upper, body, init)
+    carry: T = jax.lax.fori_loop(low, high, body, init)
+    return carry

@@ -5,6 +5,7 @@ returns that tensor's backend, the others the default (``nt.use_backend``)."""
 import math
 import numbers
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -12,13 +13,15 @@ from . import _validate as V
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import did_you_mean, fmt_sizes, name_problem
 from ._tensor import NamedTensor, make, place, placement
-from .backends import get_backend
+from ._types import Array, DeviceLike, DTypeLike, Names, Real, Scalar, Sizes
+from .backends import Backend, get_backend
 
 __all__ = ["zeros", "ones", "full", "arange", "linspace", "zeros_like", "ones_like",
            "full_like", "one_hot", "from_xarray"]
 
 
-def _make(op, fill, sizes, dtype, device, backend):
+def _make(op: str, fill: Scalar, sizes: Sizes, dtype: DTypeLike, device: DeviceLike | None,
+          backend: str | None) -> NamedTensor:
     names, shape = V.sizes(sizes, op)
     dtype = V.dtype(dtype, op, allow_none=False)
     be, target = placement(backend, device, op)
@@ -27,7 +30,7 @@ def _make(op, fill, sizes, dtype, device, backend):
     return place(be.xp.full(shape, fill, dtype=dtype), names, be, target)
 
 
-def _fill(value, dtype, op):
+def _fill(value: Any, dtype: "np.dtype[Any]", op: str) -> Any:
     """A fill value that ``dtype`` holds exactly: a scalar, an int in range for an
     integer dtype, no fraction or NaN for an integer dtype, no complex for a real one."""
     if isinstance(value, NamedTensor) or hasattr(value, "shape") and np.ndim(value):
@@ -48,7 +51,8 @@ def _fill(value, dtype, op):
     return value
 
 
-def zeros(sizes, *, dtype="float32", device=None, backend=None):
+def zeros(sizes: Sizes, *, dtype: DTypeLike = "float32", device: DeviceLike | None = None,
+          backend: str | None = None) -> NamedTensor:
     """A tensor of zeros with the ordered ``sizes`` (``{"batch": 2, "feat": 3}``).
 
     >>> import namedtensor as nt
@@ -58,7 +62,8 @@ def zeros(sizes, *, dtype="float32", device=None, backend=None):
     return _make("nt.zeros", 0, sizes, dtype, device, backend)
 
 
-def ones(sizes, *, dtype="float32", device=None, backend=None):
+def ones(sizes: Sizes, *, dtype: DTypeLike = "float32", device: DeviceLike | None = None,
+         backend: str | None = None) -> NamedTensor:
     """A tensor of ones with the ordered ``sizes``.
 
     >>> import namedtensor as nt
@@ -68,7 +73,8 @@ def ones(sizes, *, dtype="float32", device=None, backend=None):
     return _make("nt.ones", 1, sizes, dtype, device, backend)
 
 
-def full(sizes, value, *, dtype=None, device=None, backend=None):
+def full(sizes: Sizes, value: Scalar, *, dtype: DTypeLike | None = None,
+         device: DeviceLike | None = None, backend: str | None = None) -> NamedTensor:
     """A tensor filled with ``value`` (dtype inferred from it unless given).
 
     >>> import namedtensor as nt
@@ -81,7 +87,9 @@ def full(sizes, value, *, dtype=None, device=None, backend=None):
     return _make(op, value, sizes, dtype, device, backend)
 
 
-def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=None):
+def arange(name: str, start: Real, stop: Real | None = None, step: Real = 1, *,
+           dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+           backend: str | None = None) -> NamedTensor:
     """A 1-d integer tensor ``start, start + step, ...`` below ``stop``.
 
     ``nt.arange(name, stop)`` starts at 0.
@@ -100,26 +108,31 @@ def arange(name, start, stop=None, step=1, *, dtype=None, device=None, backend=N
     dtype = V.dtype(dtype, op)
     if dtype is not None and dtype.kind not in "iuf":
         raise TypeError(f"{op}: dtype must be an integer or floating dtype, got {dtype}")
+    # the validated bounds: ints, or real numbers (NumPy's, a Fraction) for a float dtype
+    lo: Any
+    hi: Any
+    by: Any
     if dtype is None or dtype.kind in "iu":
-        start, stop, step = (V.integer(v, op, arg) for v, arg in
-                             ((start, "start"), (stop, "stop"), (step, "step")))
+        lo, hi, by = (V.integer(v, op, arg) for v, arg in
+                      ((start, "start"), (stop, "stop"), (step, "step")))
         dtype = dtype or V.default_int()
-        for v in (start, stop, step):
+        for v in (lo, hi, by):
             V.fits(v, dtype, op, "bound or step")
     else:
-        start, stop, step = (V.real(v, op, arg) for v, arg in
-                             ((start, "start"), (stop, "stop"), (step, "step")))
-        if not all(math.isfinite(v) for v in (start, stop, step)):
+        lo, hi, by = (V.real(v, op, arg) for v, arg in
+                      ((start, "start"), (stop, "stop"), (step, "step")))
+        if not all(math.isfinite(v) for v in (lo, hi, by)):
             raise NamedTensorError(f"{op}: start, stop and step must be finite")
-    if step == 0:
+    if by == 0:
         raise AxisSizeError(f"{op}: step cannot be 0 for axis {name!r}")
-    count = max(0, math.ceil((stop - start) / step))
+    count = max(0, math.ceil((hi - lo) / by))
     V.allocation((name,), (count,), dtype, op)
     be, target = placement(backend, device, op)
-    return place(be.xp.arange(start, stop, step, dtype=dtype), (name,), be, target)
+    return place(be.xp.arange(lo, hi, by, dtype=dtype), (name,), be, target)
 
 
-def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=None):
+def linspace(name: str, start: Real, stop: Real, num: int, *, dtype: DTypeLike = "float32",
+             device: DeviceLike | None = None, backend: str | None = None) -> NamedTensor:
     """``num`` evenly spaced floats from ``start`` to ``stop`` inclusive.
 
     >>> import namedtensor as nt
@@ -140,7 +153,7 @@ def linspace(name, start, stop, num, *, dtype="float32", device=None, backend=No
     return place(be.xp.linspace(start, stop, num, dtype=dtype), (name,), be, target)
 
 
-def _float(value, op, arg):
+def _float(value: Real, op: str, arg: str) -> float:
     value = V.to_float(value)
     if not math.isfinite(value):
         raise NamedTensorError(f"{op}: {arg} must be a finite number")
@@ -148,16 +161,17 @@ def _float(value, op, arg):
 
 
 # --- the *_like family and one_hot: a tensor in, its backend (and device) out ----------
-def _tensor_arg(t, op, arg="t"):
+def _tensor_arg(t: object, op: str, arg: str = "t") -> NamedTensor:
     if not isinstance(t, NamedTensor):
         raise TypeError(f"{op}: {arg} must be a NamedTensor, got {type(t).__name__}; wrap an "
                         f"array with nt.tensor(x, names)")
     return t
 
 
-def _like(op, fill, t, dtype, device, backend):
+def _like(op: str, fill: Scalar, t: NamedTensor, dtype: DTypeLike | None,
+          device: DeviceLike | None, backend: str | None) -> NamedTensor:
     t = _tensor_arg(t, op)
-    dtype = t.dtype if dtype is None else V.dtype(dtype, op)
+    dtype = t.dtype if dtype is None else V.dtype(dtype, op, allow_none=False)
     if backend is None and device is None:
         be, target = t._backend, None
         if be.name == "jax" and be.is_concrete(t.data):
@@ -172,7 +186,8 @@ def _like(op, fill, t, dtype, device, backend):
     return place(be.xp.full(t.shape, fill, dtype=dtype), t.names, be, target)
 
 
-def zeros_like(t, dtype=None, *, device=None, backend=None):
+def zeros_like(t: NamedTensor, dtype: DTypeLike | None = None, *,
+               device: DeviceLike | None = None, backend: str | None = None) -> NamedTensor:
     """Zeros with ``t``'s names, sizes, dtype (unless given), backend and device.
 
     >>> import namedtensor as nt
@@ -193,7 +208,8 @@ def zeros_like(t, dtype=None, *, device=None, backend=None):
     return _like("nt.zeros_like", 0, t, dtype, device, backend)
 
 
-def ones_like(t, dtype=None, *, device=None, backend=None):
+def ones_like(t: NamedTensor, dtype: DTypeLike | None = None, *,
+              device: DeviceLike | None = None, backend: str | None = None) -> NamedTensor:
     """Ones with ``t``'s names, sizes, dtype (unless given), backend and device.
 
     >>> import namedtensor as nt
@@ -205,7 +221,8 @@ def ones_like(t, dtype=None, *, device=None, backend=None):
     return _like("nt.ones_like", 1, t, dtype, device, backend)
 
 
-def full_like(t, value, dtype=None, *, device=None, backend=None):
+def full_like(t: NamedTensor, value: Scalar, dtype: DTypeLike | None = None, *,
+              device: DeviceLike | None = None, backend: str | None = None) -> NamedTensor:
     """``value`` everywhere, with ``t``'s names, sizes, dtype (unless given), backend and
     device. The dtype must hold ``value`` exactly (``full_like(int_t, 1.5)`` is an error,
     not a silent truncation).
@@ -222,7 +239,7 @@ def full_like(t, value, dtype=None, *, device=None, backend=None):
     return _like("nt.full_like", value, t, dtype, device, backend)
 
 
-def _data_on(t, be, op):
+def _data_on(t: NamedTensor, be: Backend, op: str) -> Array:
     """``t``'s data as backend ``be``'s array (``_ops.data_on``: NumPy ints moved onto JAX
     are range-checked); traced data cannot move to NumPy."""
     if be.name == "numpy" and t._backend is not be and not t._backend.is_concrete(t.data):
@@ -232,7 +249,8 @@ def _data_on(t, be, op):
     return data_on(t, be, op)
 
 
-def one_hot(ids, name, size, dtype="float32", *, backend=None):
+def one_hot(ids: NamedTensor, name: str, size: int, dtype: DTypeLike = "float32", *,
+            backend: str | None = None) -> NamedTensor:
     """One-hot vectors: ``ids``' names plus a new last axis ``name`` of ``size``.
 
     ``out[..., name=k]`` is 1 where ``ids == k``; an id outside ``[0, size)`` gives a row
@@ -275,7 +293,8 @@ def one_hot(ids, name, size, dtype="float32", *, backend=None):
     return NamedTensor._new(hot.astype(dtype), names, be)
 
 
-def from_xarray(da, names=None, *, backend=None):
+def from_xarray(da: Any, names: Mapping[str, str] | Names | None = None, *,
+                backend: str | None = None) -> NamedTensor:
     """A NamedTensor from an ``xarray.DataArray``; its ``dims`` become the names.
 
     Only the values and the dims are kept: coordinates (``da.coords``), attributes

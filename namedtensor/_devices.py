@@ -5,11 +5,12 @@ module-global flag)."""
 
 import contextlib
 import contextvars
+from collections.abc import Iterator
 
 import jax
 
 
-def devices():
+def devices() -> list[str]:
     """Every device JAX sees, as strings such as ``"cpu:0"`` or ``"gpu:1"``.
 
     >>> import namedtensor as nt
@@ -19,7 +20,7 @@ def devices():
     return [f"{d.platform}:{d.id}" for d in jax.devices()]
 
 
-def default_device():
+def default_device() -> str:
     """An accelerator if JAX sees one, else ``"cpu:0"``: write device-agnostic code with it.
 
     >>> import namedtensor as nt
@@ -31,16 +32,17 @@ def default_device():
     return f"{d.platform}:{d.id}"
 
 
-_BACKEND = contextvars.ContextVar("namedtensor_default_backend", default="jax")
+_BACKEND: contextvars.ContextVar[str] = contextvars.ContextVar("namedtensor_default_backend",
+                                                               default="jax")
 
 
-def default_backend():
+def default_backend() -> str:
     """The backend constructors use when given none: ``"jax"``, or the one set by the
     innermost :func:`use_backend` block of this thread (or asyncio task)."""
     return _BACKEND.get()
 
 
-def use_backend(backend):
+def use_backend(backend: str) -> "contextlib._GeneratorContextManager[str]":
     """Make ``backend`` the default of every constructor and of ``nt.load`` within a block.
 
     Thread-safe: the default lives in a ``contextvars.ContextVar``, so a block in one thread
@@ -68,7 +70,7 @@ def use_backend(backend):
 
 
 @contextlib.contextmanager
-def _using(backend):
+def _using(backend: str) -> Iterator[str]:
     token = _BACKEND.set(backend)
     try:
         yield backend

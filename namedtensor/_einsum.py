@@ -7,7 +7,8 @@ Symbolic sizes (``nt.export`` with a ``None`` size) are checked for equality as 
 are and planned with a stand-in size: every order is correct for every size.
 """
 
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -18,36 +19,48 @@ from . import _validate as V
 from ._caches import cached
 from ._errors import AxisNameError, SpecError
 from ._names import broadcast, did_you_mean, fmt_sizes
-from ._ops import _SCALARS, as_operand, common_backend, data_on
-from ._spec import ELLIPSIS, letters_hint, parse
+from ._ops import _SCALARS, as_tensor, common_backend, data_on
+from ._spec import ELLIPSIS, Spec, letters_hint, parse
 from ._tensor import NamedTensor
+from ._types import Names, Operand, Scalar, Shape
 
 __all__ = ["einsum", "dot", "explain"]
 
 _STRATEGIES = ("auto", "auto-hq", "optimal", "dp", "greedy", "random-greedy",
                "random-greedy-128", "branch-all", "branch-2", "branch-1", "eager")
 STAND_IN = 128  # the size opt_einsum plans with for a symbolic size (inside nt.export)
+# optimize=: a strategy name, a bool, an opt_einsum PathOptimizer, or an explicit path
+Optimize: TypeAlias = "str | bool | opt_einsum.paths.PathOptimizer | Sequence[Sequence[int]]"
+# the same as a key of the plan cache: an explicit path as tuples
+HashableOptimize: TypeAlias = \
+    "str | bool | opt_einsum.paths.PathOptimizer | tuple[tuple[int, ...], ...]"
+# per operand: names, shape (the plan's key, with the dtypes)
+AllNames: TypeAlias = tuple[tuple[str, ...], ...]
+AllShapes: TypeAlias = tuple[Shape, ...]
+AllDtypes: TypeAlias = "tuple[np.dtype[Any], ...]"
+T = TypeVar("T")
 _ATTENTION = ("the classic case: attention weights with a key axis and values still named "
               "'seq' instead of it; the key axis is summed over the weights alone and the "
               "values come back unchanged")
 
 
-def symbols(names):
+def symbols(names: Iterable[str]) -> dict[str, str]:
     """The one place names become einsum symbols: name -> ``opt_einsum.get_symbol(i)``."""
     return {n: opt_einsum.get_symbol(i) for i, n in enumerate(names)}
 
 
 class Plan(NamedTuple):
     subscripts: str  # in symbols, operands in their stored axis order
-    path: tuple  # opt_einsum's pairwise contraction order
-    output: tuple  # output names
-    info: object  # opt_einsum.PathInfo (for explain)
-    names: dict  # symbol -> name
-    cast: tuple  # per operand, the dtype to cast to first (None: none); () when no cast
+    path: tuple[tuple[int, ...], ...]  # opt_einsum's pairwise contraction order
+    output: tuple[str, ...]  # output names
+    info: Any  # opt_einsum.PathInfo (for explain; opt_einsum has no type stubs)
+    names: dict[str, str]  # symbol -> name
+    # per operand, the dtype to cast to first (None: none); () when no cast
+    cast: "tuple[np.dtype[Any] | None, ...]"
 
 
 # --- checks, run once per plan (cache miss) ---------------------------------------
-def _check_optimize(optimize, n, op):
+def _check_optimize(optimize: object, n: int, op: str) -> None:
     """``optimize``: a strategy name, a bool, an opt_einsum PathOptimizer or a path."""
     if isinstance(optimize, (bool, opt_einsum.paths.PathOptimizer)):
         return
@@ -63,12 +76,12 @@ def _check_optimize(optimize, n, op):
     _check_path(optimize, n, op)
 
 
-def _check_path(path, n, op):
+def _check_path(path: Sequence[object], n: int, op: str) -> None:
     """An explicit path contracts all ``n`` operands into one: each step names distinct
     operands among those left (a step removes them and appends its result)."""
     shown = [tuple(s) if isinstance(s, (list, tuple)) else s for s in path]
 
-    def bad(why):
+    def bad(why: str) -> SpecError:
         return SpecError(f"{op}: explicit path optimize={shown} for {n} operand(s): {why}; "
                          f"each step is a tuple of indices into the operands left at that "
                          f"step (it removes them and appends its result), e.g. "
@@ -92,7 +105,8 @@ def _check_path(path, n, op):
         raise bad(f"it leaves {left} operands uncontracted")
 
 
-def _check_operands(spec, parsed, names, shapes, op):
+def _check_operands(spec: str, parsed: Spec, names: AllNames, shapes: AllShapes,
+                    op: str) -> None:
     if parsed.inputs is None:
         return
     if len(parsed.inputs) != len(names):
@@ -118,7 +132,7 @@ def _check_operands(spec, parsed, names, shapes, op):
                 f"{hint}")
 
 
-def _primed(missing, extra):
+def _primed(missing: Sequence[str], extra: Sequence[str]) -> str:
     """A hint when the spec writes ``seq'`` where the tensor has ``seq``: prime it first."""
     for m in missing:
         if m.endswith("'") and m[:-1] in extra:
@@ -127,14 +141,14 @@ def _primed(missing, extra):
     return ""
 
 
-def _output(parsed, names):
+def _output(parsed: Spec, names: AllNames) -> tuple[str, ...]:
     """The output names with ``...`` expanded: the names that some operand's ``...`` covers
     and the output does not write, in order of first appearance in the operands' stored
     orders, operand 0 first (the short form has no operand entries: ``...`` covers nothing)."""
     out = parsed.output
     if ELLIPSIS not in out:
         return out
-    covered = set() if parsed.inputs is None else {
+    covered: set[str] = set() if parsed.inputs is None else {
         n for entry, ns in zip(parsed.inputs, names) if ELLIPSIS in entry
         for n in ns if n not in entry}
     every = dict.fromkeys(n for ns in names for n in ns)
@@ -142,11 +156,12 @@ def _output(parsed, names):
     return out[:at] + tuple(n for n in every if n in covered and n not in out) + out[at + 1:]
 
 
-def _check_ellipsis(spec, parsed, output, names, shapes, op):
+def _check_ellipsis(spec: str, inputs: AllNames, output: tuple[str, ...], names: AllNames,
+                    shapes: AllShapes, op: str) -> None:
     """``...`` is implicit too: it contracts only shared names. A name that one operand
     alone has, covered by that operand's ``...`` and not in the output, is an error."""
     for n, i in _lone(names).items():
-        entry = parsed.inputs[i]
+        entry = inputs[i]
         if ELLIPSIS in entry and n not in entry and n not in output:
             raise SpecError(
                 f"{op}: in spec {spec!r}, {n!r} is only in operand {i} "
@@ -157,16 +172,17 @@ def _check_ellipsis(spec, parsed, output, names, shapes, op):
                 f"sum it first (t.sum({n!r}))")
 
 
-def _full_form(names, output):
+def _full_form(names: AllNames, output: Sequence[str]) -> str:
     return ", ".join(" ".join(ns) for ns in names) + " -> " + " ".join(output)
 
 
-def _lone(names):
+def _lone(names: AllNames) -> dict[str, int]:
     """``{name: operand}`` for names that exactly one operand has, when two or more
     operands have axes (a 0-d operand shares nothing; one operand is a plain sum)."""
     if sum(1 for ns in names if ns) < 2:
         return {}
-    count, where = {}, {}
+    count: dict[str, int] = {}
+    where: dict[str, int] = {}
     for i, ns in enumerate(names):
         for n in ns:
             count[n] = count.get(n, 0) + 1
@@ -174,7 +190,8 @@ def _lone(names):
     return {n: where[n] for n, c in count.items() if c == 1}
 
 
-def _check_short_form(spec, output, names, shapes, op):
+def _check_short_form(spec: str, output: tuple[str, ...], names: AllNames,
+                      shapes: AllShapes, op: str) -> None:
     """The short form contracts only shared names: a lone name must be in the output."""
     for n, i in _lone(names).items():
         if n not in output:
@@ -188,7 +205,7 @@ def _check_short_form(spec, output, names, shapes, op):
                 f"k.prime('seq'))")
 
 
-def _accumulation(dtypes):
+def _accumulation(dtypes: AllDtypes) -> "tuple[np.dtype[Any] | None, ...]":
     """Bool and small integer contractions accumulate in the dtype ``sum`` returns on JAX
     (int32; int64 with x64): the per-operand casts, or ``()`` when nothing is cast."""
     if any(np.dtype(d).kind not in "biu" for d in dtypes):
@@ -200,7 +217,7 @@ def _accumulation(dtypes):
     return tuple(None if np.dtype(d) == target else target for d in dtypes)
 
 
-def _planning_shapes(shapes):
+def _planning_shapes(shapes: AllShapes) -> AllShapes:
     """``shapes`` with every symbolic size (``jax.export``'s, inside ``nt.export``) replaced
     by :data:`STAND_IN`: opt_einsum needs integers. Any order contracts correctly, whatever
     the sizes turn out to be; only its cost depends on them. Equal names were checked to
@@ -210,7 +227,8 @@ def _planning_shapes(shapes):
 
 
 @cached(1024)
-def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
+def plan(spec: str, names: AllNames, shapes: AllShapes, dtypes: AllDtypes,
+         optimize: HashableOptimize, op: str = "nt.einsum") -> Plan:
     """The cached contraction recipe for operands with these names and shapes.
 
     Every check of the arguments happens here, once per key: a repeated call with
@@ -233,7 +251,7 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
     if parsed.inputs is None:
         _check_short_form(spec, output, names, shapes, op)
     elif ELLIPSIS in parsed.output or any(ELLIPSIS in entry for entry in parsed.inputs):
-        _check_ellipsis(spec, parsed, output, names, shapes, op)
+        _check_ellipsis(spec, parsed.inputs, output, names, shapes, op)
     to_symbol = symbols(every)
     subscripts = ",".join("".join(to_symbol[n] for n in ns) for ns in names)
     subscripts += "->" + "".join(to_symbol[n] for n in output)
@@ -250,7 +268,7 @@ def plan(spec, names, shapes, dtypes, optimize, op="nt.einsum"):
 
 
 @cached(1024)
-def _dot_spec(names, shapes, over, op):
+def _dot_spec(names: AllNames, shapes: AllShapes, over: tuple[str, ...], op: str) -> str:
     """The short-form spec of ``nt.dot(over=...)``, after checking ``over``."""
     if not names:
         raise SpecError(f"{op}: needs at least one tensor")
@@ -280,7 +298,7 @@ def _dot_spec(names, shapes, over, op):
 
 
 # --- operands and the cached lookup -------------------------------------------------
-def _operands(args, op, spec=""):
+def _operands(args: Sequence[object], op: str, spec: object = "") -> Sequence[NamedTensor]:
     """``args`` as NamedTensors. Scalars become 0-d tensors on the named operands'
     backend, typed as JAX types a Python scalar (weakly); anything else that is not a
     tensor is a ``TypeError`` naming the operand (after a wrong ``spec`` type, which
@@ -289,36 +307,36 @@ def _operands(args, op, spec=""):
         if type(a) is not NamedTensor:
             break
     else:
-        return args
+        return cast(Sequence[NamedTensor], args)  # the loop found only NamedTensors
     if not isinstance(spec, str):
         parse(spec, op)
-    tensors, scalars = [], []
+    tensors: list[NamedTensor | None] = []
+    scalars: list[tuple[int, Scalar]] = []
     for i, a in enumerate(args):
         if isinstance(a, NamedTensor):
             tensors.append(a)
         elif isinstance(a, _SCALARS):
             tensors.append(None)
-            scalars.append(i)
+            scalars.append((i, a))
         elif hasattr(a, "shape") and hasattr(a, "dtype"):
-            tensors.append(as_operand(a, op))  # a 0-d array, or the "wrap it" TypeError
+            tensors.append(as_tensor(a, op))  # a 0-d array, or the "wrap it" TypeError
         else:
             raise TypeError(f"{op}: operand {i} is a {type(a).__name__}; expected a "
                             f"NamedTensor or a scalar (wrap lists and arrays with "
                             f"nt.tensor(x, names))")
     named = [t for t in tensors if t is not None]
     backend = common_backend(named)
-    for i in scalars:
-        x = args[i]
+    for i, x in scalars:
         dtype = None
         if not isinstance(x, np.generic):  # Python scalars are weakly typed, as in JAX
             dtype = V.accumulation_dtype(_weak_dtype(x, [t._data.dtype for t in named]))
-            if dtype.kind in "iu":
+            if dtype.kind in "iu" and isinstance(x, int):  # an int kind: x is an int or bool
                 V.fits(x, dtype, op, f"scalar (operand {i})")
         tensors[i] = NamedTensor._new(backend.asarray(x, dtype=dtype), (), backend)
-    return tensors
+    return cast(list[NamedTensor], tensors)  # every None was replaced by a tensor
 
 
-def _weak_dtype(x, dtypes):
+def _weak_dtype(x: Scalar, dtypes: "Sequence[np.dtype[Any]]") -> "np.dtype[Any]":
     """The dtype of a Python scalar ``x`` among operands of ``dtypes``, weakly typed as in
     JAX: the operands' own promoted dtype unless ``x`` is of a higher kind (a float among
     integers), then JAX's default of that kind (float32; float64 with x64)."""
@@ -329,14 +347,16 @@ def _weak_dtype(x, dtypes):
     return joined
 
 
-def _hashable(optimize):
+def _hashable(optimize: Optimize) -> HashableOptimize:
     """A list path (or steps) as tuples, so that it can key the plan cache."""
     if isinstance(optimize, (list, tuple)):
         return tuple(tuple(s) if isinstance(s, (list, tuple)) else s for s in optimize)
     return optimize
 
 
-def _lookup(fn, spec, tensors, optimize, op, over=None):
+def _lookup(fn: "Callable[[str, AllNames, AllShapes, AllDtypes, HashableOptimize, str], T]",
+            spec: str, tensors: Sequence[NamedTensor], optimize: Optimize, op: str,
+            over: tuple[str, ...] | None = None) -> T:
     """``fn(spec, names, shapes, dtypes, optimize, op)``: a cached plan or explanation."""
     names = tuple(t._names for t in tensors)
     shapes = tuple(t._data.shape for t in tensors)
@@ -353,7 +373,7 @@ def _lookup(fn, spec, tensors, optimize, op, over=None):
         raise
 
 
-def _run(tensors, p, op):
+def _run(tensors: Sequence[NamedTensor], p: Plan, op: str) -> NamedTensor:
     backend = common_backend(tensors)
     arrays = [data_on(t, backend, op) for t in tensors]
     if p.cast:
@@ -367,7 +387,7 @@ def _run(tensors, p, op):
 
 
 # --- the public functions ---------------------------------------------------------
-def einsum(spec, *tensors, optimize="auto"):
+def einsum(spec: str, *tensors: Operand, optimize: Optimize = "auto") -> NamedTensor:
     """Contract tensors by axis name.
 
     ``spec`` is ``"names_1, names_2, ... -> out"``: operand ``i``'s names must
@@ -423,11 +443,11 @@ def einsum(spec, *tensors, optimize="auto"):
         DeviceMismatchError: operands are committed to different devices.
     """
     op = "nt.einsum"
-    tensors = _operands(tensors, op, spec)
-    return _run(tensors, _lookup(plan, spec, tensors, optimize, op), op)
+    named = _operands(tensors, op, spec)
+    return _run(named, _lookup(plan, spec, named, optimize, op), op)
 
 
-def dot(*tensors, over, optimize="auto"):
+def dot(*tensors: Operand, over: Names, optimize: Optimize = "auto") -> NamedTensor:
     """Sum over the names in ``over``; keep every other name (shared ones are batched).
 
     With two or more operands, every name in ``over`` must be in at least two of
@@ -450,19 +470,23 @@ def dot(*tensors, over, optimize="auto"):
         A NamedTensor with every name not in ``over``, in order of first appearance.
     """
     op = "nt.dot"
-    over = V.name_group(over, op, "over")
-    tensors = _operands(tensors, op)
-    return _run(tensors, _lookup(plan, None, tensors, optimize, op, over), op)
+    group = V.name_group(over, op, "over")
+    named = _operands(tensors, op)
+    return _run(named, _lookup(plan, "", named, optimize, op, group), op)  # spec from over
+
+
+# one pairwise step of a contraction: ((input names, ...), output names)
+Step: TypeAlias = tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]
 
 
 class Explanation(NamedTuple):
     """What ``nt.explain`` found: ``str()`` gives a readable report."""
-    steps: tuple  # ((input names, ...), output names) per pairwise step
+    steps: tuple[Step, ...]  # ((input names, ...), output names) per pairwise step
     naive_flops: int
     optimized_flops: int
-    largest_intermediate: tuple  # (names, element count)
+    largest_intermediate: tuple[tuple[str, ...], int]  # (names, element count)
 
-    def __str__(self):
+    def __str__(self) -> str:
         lines = [f"contraction in {len(self.steps)} step(s):"]
         for i, (inputs, out) in enumerate(self.steps, 1):
             lines.append(f"  {i}. " + " , ".join(" ".join(x) or "()" for x in inputs)
@@ -475,13 +499,14 @@ class Explanation(NamedTuple):
         return "\n".join(lines)
 
 
-def explain(spec, *tensors, optimize="auto"):
+def explain(spec: str, *tensors: Operand, optimize: Optimize = "auto") -> Explanation:
     """Report the contraction order (in axis names), FLOP counts and largest intermediate.
 
     It checks its arguments exactly as :func:`einsum` does.
 
     >>> import namedtensor as nt
-    >>> a, b, c = nt.ones({"i": 8, "j": 512}), nt.ones({"j": 512, "k": 512}), nt.ones({"k": 512, "l": 8})
+    >>> a, b = nt.ones({"i": 8, "j": 512}), nt.ones({"j": 512, "k": 512})
+    >>> c = nt.ones({"k": 512, "l": 8})
     >>> print(nt.explain("i j, j k, k l -> i l", a, b, c))  # doctest: +NORMALIZE_WHITESPACE
     contraction in 2 step(s):
       1. j k , i j -> k i
@@ -495,10 +520,13 @@ def explain(spec, *tensors, optimize="auto"):
 
 
 @cached(256)
-def _explanation(spec, names, shapes, dtypes, optimize, op):
+def _explanation(spec: str, names: AllNames, shapes: AllShapes,
+                 dtypes: AllDtypes, optimize: HashableOptimize,
+                 op: str) -> Explanation:
     p = plan(spec, names, shapes, dtypes, optimize, op)
-    name = p.names.get
-    steps, largest = [], ((), 0)
+    name = p.names.__getitem__  # every symbol has a name
+    steps: list[Step] = []
+    largest: tuple[tuple[str, ...], int] = ((), 0)
     for step in p.info.contraction_list:
         lhs, out = step[2].split("->")
         entry = (tuple(tuple(name(s) for s in term) for term in lhs.split(",")),

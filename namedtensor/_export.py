@@ -14,20 +14,31 @@ artifact's inputs and outputs must agree with the header's signature.
 
 import hashlib
 import json
+import os
 import struct
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, NoReturn, Self, TypeAlias, TypeVar
 
 import jax
 import jax.export
 import numpy as np
+from jax.tree_util import PyTreeDef
 
 from . import _validate as V
 from ._errors import AxisNameError, AxisSizeError, FormatError, NamedTensorError
-from ._files import decode_tree, encode_tree, write_atomic
+from ._files import Fail, Json, decode_tree, encode_tree, write_atomic
 from ._names import did_you_mean, fmt_sizes, parse_names
 from ._tensor import NamedTensor, _StaleNames
-from ._transforms import (Jitted, TensorSpec, _check_value, _describe, _fn_name, _flatten,
-                          _wrap)
+from ._transforms import (
+    Jitted,
+    TensorSpec,
+    _check_value,
+    _describe,
+    _flatten,
+    _fn_name,
+    _wrap,
+)
+from ._types import Array, PyTree
 
 __all__ = ["export", "Exported", "Signature"]
 
@@ -40,14 +51,28 @@ _LENGTH = struct.Struct("<Q")
 _KEYS = {"format", "version", "name", "jax", "platforms", "symbols", "vjp_order",
          "signature", "artifact", "digest"}
 
+T = TypeVar("T")
+# a pytree's containers as JSON (``_files.encode_tree``): ``{"leaf": payload}``, ``{"dict":
+# [[key, node], ...]}``, ``{"list": [node, ...]}``, ``{"tuple": [...]}``, or None
+Node: TypeAlias = dict[str, Json] | None
+# a size in a signature: an int; a symbolic size is jax.export's dimension expression while
+# exporting (its class is private to jax, hence Any) and that expression's text in a header
+Dim: TypeAlias = Any
+# an input leaf: (where, dotted key, names or None for an unnamed array, shape with None
+# for a symbolic size, dtype)
+Leaf: TypeAlias = tuple[str, str, tuple[str, ...] | None, tuple[int | None, ...],
+                        "np.dtype[Any]"]
+# ``_encode``'s (leaves in JAX's order, treedef, encoded containers, order)
+Encoded: TypeAlias = tuple[list[Any], PyTreeDef, Node, list[int]]
+
 
 class Signature(NamedTuple):
     """What an :class:`Exported` takes and returns: ``inputs`` (a tuple with one pytree of
     :class:`TensorSpec` per positional argument) and ``outputs`` (the pytree ``f`` returns,
     as TensorSpecs); a symbolic size is ``None``. Unnamed array leaves are
     ``jax.ShapeDtypeStruct``."""
-    inputs: tuple
-    outputs: object
+    inputs: tuple[PyTree, ...]
+    outputs: PyTree
 
 
 class _Slot:
@@ -57,25 +82,27 @@ class _Slot:
     and dtype. (Not a pytree: a template of slots flattens to its slots.)"""
     __slots__ = ("position", "key", "names", "shape", "dtype")
 
-    def __init__(self, position, key, names, shape, dtype):
+    def __init__(self, position: int, key: str, names: tuple[str, ...] | None,
+                 shape: Iterable[Dim], dtype: "np.dtype[Any]") -> None:
         self.position, self.key, self.names, self.shape, self.dtype = \
             position, key, names, tuple(shape), dtype
 
     @classmethod
-    def read(cls, position, key, payload):
+    def read(cls, position: int, key: str, payload: Json) -> Self:
         """A slot from a header's leaf payload (validated when it came from a file)."""
         names = None if payload["names"] is None else tuple(payload["names"])
         return cls(position, key, names, payload["shape"],
                    V.dtype(payload["dtype"], "nt.load_exported", allow_none=False))
 
     @property
-    def spec(self):
+    def spec(self) -> TensorSpec | jax.ShapeDtypeStruct:
         if self.names is None:
-            return jax.ShapeDtypeStruct(self.shape, self.dtype)
+            return jax.ShapeDtypeStruct(  # type: ignore[no-untyped-call]  # jax: not annotated
+                self.shape, self.dtype)
         return TensorSpec({n: None if isinstance(s, str) else s
                            for n, s in zip(self.names, self.shape)}, self.dtype)
 
-    def payload(self):
+    def payload(self) -> dict[str, Json]:
         return {"names": None if self.names is None else list(self.names),
                 "shape": [_dim(s) for s in self.shape], "dtype": self.dtype.name}
 
@@ -84,12 +111,12 @@ class _Mark:
     """Stands for the ``index``-th leaf (in JAX's order) while a tree's containers are encoded."""
     __slots__ = ("index",)
 
-    def __init__(self, index):
+    def __init__(self, index: int) -> None:
         self.index = index
 
 
 # --- pytree containers as JSON (``_io.encode_tree``), dicts in sorted key order -----
-def _map(node, leaf, sort=False):
+def _map(node: Node, leaf: Callable[[Json], Json], sort: bool = False) -> Node:
     """An encoded tree with each leaf payload replaced by ``leaf(payload)``; with ``sort``,
     every dict's entries in key order: the order of the artifact's flat inputs and outputs
     (a dict's insertion order is not part of the interface, as in JAX)."""
@@ -104,7 +131,7 @@ def _map(node, leaf, sort=False):
     return {kind: [_map(c, leaf, sort) for c in body]}
 
 
-def _walk(node, path=()):
+def _walk(node: Node, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Json]]:
     """``(dotted path, payload)`` of every leaf of an encoded tree, in order."""
     if node is None:
         return
@@ -116,18 +143,26 @@ def _walk(node, path=()):
             yield from _walk(c, path + (str(k),))
 
 
-def _encode(tree, op):
+def _fill(values: Iterable[T]) -> Callable[[Json], T]:
+    """A leaf function for ``_map``/``decode_tree`` that gives the next of ``values`` for
+    each leaf, whatever its payload: the leaves in the tree's order."""
+    it = iter(values)
+    return lambda _: next(it)
+
+
+def _encode(tree: PyTree, op: str) -> Encoded:
     """``(leaves in JAX's order, treedef, encoded containers, order)``: the containers with
     dicts sorted, and ``order[j]`` the JAX index of the ``j``-th leaf in their order."""
     leaves, treedef = _flatten(tree)
     marked = jax.tree_util.tree_unflatten(treedef, [_Mark(i) for i in range(len(leaves))])
     node = _map(encode_tree(marked, lambda key, mark: mark.index, op), lambda i: i, sort=True)
-    return leaves, treedef, node, [i for _, i in _walk(node)]
+    order: list[int] = [i for _, i in _walk(node)]
+    return leaves, treedef, node, order
 
 
-def _outline(node, limit=300):
+def _outline(node: Node, limit: int = 300) -> str:
     """An encoded tree's containers as short text for a message: ``{'b': _, 'w': [_, _]}``."""
-    def text(node):
+    def text(node: Node) -> str:
         if node is None:
             return "None"
         (kind, body), = node.items()
@@ -142,14 +177,15 @@ def _outline(node, limit=300):
 
 
 # --- export ------------------------------------------------------------------------
-def _dim(size):
+def _dim(size: Dim) -> int | str:
     """A size as the header stores it: an int, or a symbolic size's expression."""
     return str(size) if jax.export.is_symbolic_dim(size) else int(size)
 
 
-def _dtype(value, where, op):
+def _dtype(value: NamedTensor | TensorSpec | jax.ShapeDtypeStruct | jax.Array
+           | np.ndarray[Any, Any] | np.generic, where: str, op: str) -> "np.dtype[Any]":
     """A leaf's dtype, one that JAX holds as it is (no 64-bit type without x64)."""
-    if jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key):
+    if jax.numpy.issubdtype(value.dtype, jax.dtypes.prng_key):
         raise TypeError(f"{op}: {where} is a random key; pass its data (jax.random.key_data) "
                         f"or make the key inside f")
     dtype = V.dtype(value.dtype, op, f"the dtype of {where}", allow_none=False)
@@ -160,7 +196,8 @@ def _dtype(value, where, op):
     return dtype
 
 
-def _input_leaf(value, where, op):
+def _input_leaf(value: object, where: str, op: str
+                ) -> tuple[tuple[str, ...] | None, tuple[int | None, ...], "np.dtype[Any]"]:
     """``(names or None, shape with None for a symbolic size, dtype)`` of an argument's leaf."""
     if isinstance(value, NamedTensor):
         names = value.names  # a stale tensor raises its AxisNameError here
@@ -181,7 +218,7 @@ def _input_leaf(value, where, op):
                     f"unnamed input); close over other values in f")
 
 
-def _is_symbol(text):
+def _is_symbol(text: str) -> bool:
     """``text`` parses as one ``jax.export`` symbol (``max``, ``mod`` and ``_`` do not)."""
     try:
         jax.export.symbolic_shape(text)
@@ -190,10 +227,11 @@ def _is_symbol(text):
     return True
 
 
-def _arguments(specs, op):
+def _arguments(specs: Sequence[PyTree], op: str) -> tuple[list[Encoded], list[Leaf]]:
     """Per argument ``_encode``'s ``(leaves, treedef, node, order)``, and ``(where, key,
     names, shape, dtype)`` of every leaf in the artifact's order."""
-    arguments, leaves = [], []
+    arguments: list[Encoded] = []
+    leaves: list[Leaf] = []
     for i, spec in enumerate(specs):
         arguments.append(_encode(spec, op))
         tree_leaves, _, node, _ = arguments[-1]
@@ -203,10 +241,10 @@ def _arguments(specs, op):
     return arguments, leaves
 
 
-def _symbols(leaves, op):
+def _symbols(leaves: Sequence[Leaf], op: str) -> tuple[dict[str, str], dict[str, Dim]]:
     """axis name -> its ``jax.export`` symbolic size, for the names some input leaves
     ``None``; a name ``None`` in one input and sized in another is an AxisSizeError."""
-    seen = {}
+    seen: dict[str, tuple[int | None, str]] = {}
     for where, _, names, shape, _ in leaves:
         for n, s in zip(names or (), shape):
             if n in seen and (seen[n][0] is None) != (s is None):
@@ -216,23 +254,24 @@ def _symbols(leaves, op):
                     f"one name is one size across the inputs: give it None in every input, "
                     f"or the size in every input")
             seen.setdefault(n, (s, where))
-    names = [n for n, (s, _) in seen.items() if s is None]
-    symbols = {}  # the name itself where it is a valid symbol, primes as _prime, made unique
-    for n in names:
+    symbolic = [n for n, (s, _) in seen.items() if s is None]
+    # the name itself where it is a valid symbol, primes as _prime, made unique
+    symbols: dict[str, str] = {}
+    for n in symbolic:
         base = candidate = n.replace("'", "_prime")
         k = 0
         while candidate in symbols.values() or not _is_symbol(candidate):
             k += 1
             candidate = f"{base}_{k}"
         symbols[n] = candidate
-    if not names:
+    if not symbolic:
         return symbols, {}
     scope = jax.export.SymbolicScope()  # one per export: symbols of others never mix in
-    return symbols, dict(zip(names, jax.export.symbolic_shape(", ".join(symbols.values()),
-                                                              scope=scope)))
+    return symbols, dict(zip(symbolic, jax.export.symbolic_shape(", ".join(symbols.values()),
+                                                                 scope=scope)))
 
 
-def _output(value, where, op):
+def _output(value: object, where: str, op: str) -> tuple[Array, dict[str, Json]]:
     """``(array, payload)`` of one leaf that ``f`` returned."""
     _check_value(value, op, f"f's output{where}", "f must return NamedTensors (or arrays) "
                                                    "in dicts, lists and tuples")
@@ -247,43 +286,59 @@ def _output(value, where, op):
     return data, _Slot(0, "", names, data.shape, np.dtype(data.dtype)).payload()
 
 
-def _trace(fn, name, arguments, slots, op):
+def _trace(fn: Callable[..., Any], name: str, arguments: Sequence[Encoded],
+           slots: Sequence[_Slot], op: str) -> tuple[jax.export.Exported, Node]:
     """``jax.export`` of ``fn`` as a function of flat arrays; returns it with the encoded
     output tree (leaves: their payloads)."""
-    record = []
+    record: list[Node] = []
 
-    def flat(*arrays):  # named after f below: the module's name in .code()
-        args, start = [], 0
+    def flat(*arrays: Array) -> list[Array]:  # named after f below: the module's name in .code()
+        args: list[PyTree] = []
+        start = 0
         for arg_leaves, treedef, _, order in arguments:
-            leaves = [None] * len(arg_leaves)
+            leaves: list[Any] = [None] * len(arg_leaves)
             for j, index in enumerate(order):
                 slot, array = slots[start + j], arrays[start + j]
                 leaves[index] = array if slot.names is None else _wrap(array, slot.names)
             start += len(order)
             args.append(jax.tree_util.tree_unflatten(treedef, leaves))
         out_leaves, _, node, order = _encode(fn(*args), op)
-        datas, payloads = [], []
+        datas: list[Array] = []
+        payloads: list[dict[str, Json]] = []
         for (key, index) in _walk(node):
             data, payload = _output(out_leaves[index], f" {key!r}" if key else "", op)
             datas.append(data)
             payloads.append(payload)
-        payloads = iter(payloads)
-        record.append(_map(node, lambda _: next(payloads)))
+        record.append(_map(node, _fill(payloads)))
         return datas
 
     if name.isidentifier():
         flat.__name__ = flat.__qualname__ = name
-    shapes = [jax.ShapeDtypeStruct(s.shape, s.dtype) for s in slots]
+    shapes = [jax.ShapeDtypeStruct(  # type: ignore[no-untyped-call]  # jax: not annotated
+        s.shape, s.dtype) for s in slots]
     try:
         exported = jax.export.export(jax.jit(flat))(*shapes)
-    except jax.errors.InconclusiveDimensionOperation as e:
-        raise AxisSizeError(f"{op}: f needs a concrete size where the export has a symbolic "
-                            f"one ({str(e).splitlines()[0]}); give that axis a size instead of "
-                            f"None, or compute without it") from None
+    except INCONCLUSIVE as e:
+        raise symbolic_failure(e, op) from None
     return exported, record[-1]
 
 
-def export(f, *specs_or_examples, vjp_order=0):
+# JAX's error for a symbolic size used where a concrete one is needed: public in
+# jax.errors from 0.10.1, in jax.core before (deprecated there since)
+INCONCLUSIVE: type[Exception] = getattr(
+    jax.errors, "InconclusiveDimensionOperation", None) or jax.core.InconclusiveDimensionOperation
+
+
+def symbolic_failure(error: Exception, op: str) -> AxisSizeError:
+    """The AxisSizeError for JAX's ``InconclusiveDimensionOperation`` while tracing on
+    symbolic sizes (``nt.export``, ``nt.check``)."""
+    return AxisSizeError(f"{op}: f needs a concrete size where it has a symbolic one "
+                         f"({str(error).splitlines()[0]}); give that axis a size instead of "
+                         f"None, or compute without it")
+
+
+def export(f: Callable[..., Any], *specs_or_examples: PyTree, vjp_order: int = 0
+           ) -> "Exported":
     """Trace ``f`` for these inputs into a program that runs without its source.
 
     Each input is a NamedTensor, an :class:`nt.TensorSpec` (a ``None`` size is symbolic)
@@ -331,18 +386,20 @@ def export(f, *specs_or_examples, vjp_order=0):
     symbols, dims = _symbols(leaves, op)
     slots = []
     for position, (_, key, names, shape, dtype) in enumerate(leaves):
+        sizes: Sequence[Dim] = shape
         if names is not None:
-            shape = [dims[n] if s is None else s for n, s in zip(names, shape)]
-        slots.append(_Slot(position, key, names, shape, dtype))
+            sizes = [dims[n] if s is None else s for n, s in zip(names, shape)]
+        slots.append(_Slot(position, key, names, sizes, dtype))
     exported, outputs = _trace(fn, name, arguments, slots, op)
-    inputs, start = [], 0
+    inputs: list[Node] = []
+    start = 0
     for _, _, node, order in arguments:
-        payloads = iter([s.payload() for s in slots[start:start + len(order)]])
-        inputs.append(_map(node, lambda _: next(payloads)))
+        inputs.append(_map(node, _fill([s.payload() for s in slots[start:start + len(order)]])))
         start += len(order)
-    header = {"format": FORMAT, "version": VERSION, "name": name, "jax": jax.__version__,
-              "platforms": list(exported.platforms), "symbols": symbols,
-              "vjp_order": vjp_order, "signature": {"inputs": inputs, "outputs": outputs}}
+    header: dict[str, Json] = {
+        "format": FORMAT, "version": VERSION, "name": name, "jax": jax.__version__,
+        "platforms": list(exported.platforms), "symbols": symbols,
+        "vjp_order": vjp_order, "signature": {"inputs": inputs, "outputs": outputs}}
     return Exported._make(exported, header, None, f"nt.Exported({name})")
 
 
@@ -363,31 +420,44 @@ class Exported:
 
     __slots__ = ("_exported", "_header", "_artifact", "_op", "_inputs", "_structures",
                  "_out_slots", "_out_treedef", "_signature", "_orders", "_call", "__weakref__")
+    _exported: jax.export.Exported
+    _header: dict[str, Json]  # the saved header without "artifact" and "digest"
+    _artifact: bytes | None  # the serialized program, made on the first save
+    _op: str
+    _inputs: list[list[_Slot]]  # per positional argument, its leaves' slots
+    _structures: list[Node]  # per positional argument, its containers (leaves None)
+    _out_slots: list[_Slot]
+    _out_treedef: PyTreeDef
+    _signature: Signature
+    _orders: dict[tuple[int, PyTreeDef], list[int]]  # _order's cache
+    _call: Callable[..., Sequence[Array]]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError("nt.Exported: made by nt.export(f, *specs) or nt.load_exported(path), "
                         "not directly")
 
     @classmethod
-    def _make(cls, exported, header, artifact, op, fail=None):
+    def _make(cls, exported: jax.export.Exported, header: dict[str, Json],
+              artifact: bytes | None, op: str, fail: Fail | None = None) -> Self:
         """An Exported from a ``jax.export.Exported`` and its header (validated when it
         came from a file: ``fail(message)`` makes the FormatError)."""
         self = object.__new__(cls)
         fail = fail or (lambda message: NamedTensorError(f"{op}: {message}"))
         self._exported, self._header, self._artifact, self._op = exported, header, artifact, op
-        self._inputs, self._structures, specs, position = [], [], [], 0
+        self._inputs, self._structures = [], []
+        specs: list[PyTree] = []
+        position = 0
         for node in header["signature"]["inputs"]:
             slots = [_Slot.read(position + j, key, payload)
                      for j, (key, payload) in enumerate(_walk(node))]
             position += len(slots)
             self._inputs.append(slots)
             self._structures.append(_map(node, lambda _: None))
-            spec_of = iter([s.spec for s in slots])
-            specs.append(decode_tree(node, lambda payload: next(spec_of), fail))
+            specs.append(decode_tree(node, _fill([s.spec for s in slots]), fail))
         out_node = header["signature"]["outputs"]
-        slot_of = iter([_Slot.read(j, key, payload)
-                        for j, (key, payload) in enumerate(_walk(out_node))])
-        template = decode_tree(out_node, lambda payload: next(slot_of), fail)
+        out_slots = [_Slot.read(j, key, payload)
+                     for j, (key, payload) in enumerate(_walk(out_node))]
+        template = decode_tree(out_node, _fill(out_slots), fail)
         self._out_slots, self._out_treedef = jax.tree_util.tree_flatten(template)
         self._signature = Signature(tuple(specs),
                                     jax.tree_util.tree_map(lambda s: s.spec, template))
@@ -398,28 +468,29 @@ class Exported:
         return self
 
     @property
-    def signature(self):
+    def signature(self) -> Signature:
         """The named pair ``(inputs, outputs)``: a tuple with one pytree of TensorSpecs per
         positional argument, and the pytree of TensorSpecs the program returns (a symbolic
         size is ``None``; an unnamed array leaf is a ``jax.ShapeDtypeStruct``)."""
         return self._signature
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         inputs = ", ".join(map(repr, self.signature.inputs))
         return (f"nt.Exported({self._header['name']}: ({inputs}) -> "
                 f"{self.signature.outputs!r}, vjp_order={self._header['vjp_order']}, "
                 f"platforms={tuple(self._header['platforms'])})")
 
-    def code(self):
+    def code(self) -> str:
         """The program as StableHLO text (``jax.export``'s MLIR module).
 
         >>> import namedtensor as nt
         >>> "stablehlo" in nt.export(nt.exp, nt.TensorSpec({"n": 3})).code()
         True
         """
-        return self._exported.mlir_module()
+        text: str = self._exported.mlir_module()  # a str: jax annotates it Any
+        return text
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the program to ``path`` (replaced atomically): load it with
         :func:`load_exported` in any process, without ``f``'s source.
 
@@ -445,7 +516,7 @@ class Exported:
         header["digest"] = _digest(header)
         text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
 
-        def write(tmp):
+        def write(tmp: str) -> None:
             with open(tmp, "wb") as f:
                 f.write(MAGIC + _LENGTH.pack(len(text)))
                 f.write(text)
@@ -454,7 +525,7 @@ class Exported:
         write_atomic(path, write, op)
 
     # --- calling -----------------------------------------------------------------
-    def _order(self, i, arg):
+    def _order(self, i: int, arg: PyTree) -> list[Any]:
         """The leaves of argument ``i`` in the signature's order, after checking that its
         containers are the signature's (cached per JAX treedef)."""
         leaves, treedef = _flatten(arg)
@@ -469,7 +540,8 @@ class Exported:
             self._orders[(i, treedef)] = order
         return [leaves[j] for j in order]
 
-    def _array(self, slot, value, where, bound):
+    def _array(self, slot: _Slot, value: object, where: str,
+               bound: dict[str, tuple[int, str]]) -> Array:
         """``value``'s array laid out as ``slot`` says, after checking names, sizes, dtype."""
         op = self._op
         if slot.names is None:
@@ -512,7 +584,7 @@ class Exported:
             value = value.align_to(*slot.names)
         return value.data
 
-    def _unnamed(self, slot, value, where):
+    def _unnamed(self, slot: _Slot, value: object, where: str) -> Array:
         op = self._op
         if type(value) in _RANK and not slot.shape:  # a Python number for a 0-d input
             kind = slot.dtype.kind if slot.dtype.kind in "biufc" else "f"  # bfloat16: "V"
@@ -531,12 +603,13 @@ class Exported:
                             f"{slot.dtype}")
         return value
 
-    def __call__(self, *args):
+    def __call__(self, *args: PyTree) -> PyTree:
         op = self._op
         if len(args) != len(self._inputs):
             raise TypeError(f"{op}: takes {len(self._inputs)} positional argument"
                             f"{'s' * (len(self._inputs) != 1)}, got {len(args)}")
-        arrays, bound = [], {}
+        arrays: list[Array] = []
+        bound: dict[str, tuple[int, str]] = {}
         for i, (arg, slots) in enumerate(zip(args, self._inputs)):
             for slot, value in zip(slots, self._order(i, arg)):
                 where = f"argument {i}" + (f" {slot.key!r}" if slot.key else "")
@@ -551,17 +624,19 @@ class Exported:
         return jax.tree_util.tree_unflatten(self._out_treedef, rebuilt)
 
 
-def _underivable(exported, op):
+def _underivable(exported: jax.export.Exported, op: str) -> Callable[..., Sequence[Array]]:
     """``exported.call``, whose derivative is a :class:`NamedTensorError` saying to export
     with ``vjp_order=1`` (JAX's own would be a bare ``ValueError`` in the backward pass)."""
     @jax.custom_vjp
-    def call(*arrays):
-        return exported.call(*arrays)
+    def call(*arrays: Array) -> Sequence[Array]:
+        # jax does not annotate Exported.call
+        outs: Sequence[Array] = exported.call(*arrays)  # type: ignore[no-untyped-call]
+        return outs
 
-    def forward(*arrays):
+    def forward(*arrays: Array) -> tuple[Sequence[Array], None]:
         return call(*arrays), None
 
-    def backward(_, cotangents):
+    def backward(_: None, cotangents: Sequence[Array]) -> NoReturn:
         raise NamedTensorError(f"{op}: the program was exported with vjp_order=0 and carries "
                                f"no derivatives; export it with vjp_order=1 to differentiate "
                                f"it (nt.export(f, ..., vjp_order=1))")
@@ -570,11 +645,12 @@ def _underivable(exported, op):
     return call
 
 
-_RANK = {bool: 0, int: 1, float: 3, complex: 4}  # the lowest dtype kind ("biufc") each holds
+# the lowest dtype kind ("biufc") each Python number type holds
+_RANK: dict[type, int] = {bool: 0, int: 1, float: 3, complex: 4}
 
 
 # --- the header's digest (load_exported is in _export_file) -------------------------
-def _digest(header):
+def _digest(header: Mapping[str, Json]) -> str:
     """SHA-256 of everything the header says but its own digest: a flipped byte in an axis
     name or a size cannot load as a different, valid program (the artifact's own SHA-256
     covers the artifact)."""
@@ -584,14 +660,14 @@ def _digest(header):
 
 
 # --- NamedTensor in jax.export's own serialization ---------------------------------
-def _serialize_names(names):
+def _serialize_names(names: tuple[str, ...] | _StaleNames) -> bytes:
     """A NamedTensor's pytree aux data (its names, or stale names) as JSON bytes."""
     if type(names) is _StaleNames:
         return json.dumps({"stale": list(names.names)}).encode()
     return json.dumps(list(names)).encode()
 
 
-def _deserialize_names(data):
+def _deserialize_names(data: bytes) -> tuple[str, ...] | _StaleNames:
     value = json.loads(bytes(data).decode("utf-8"))
     op = "jax.export.deserialize (a NamedTensor's names)"
     if isinstance(value, dict) and set(value) == {"stale"} and isinstance(value["stale"], list):

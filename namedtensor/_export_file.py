@@ -7,35 +7,50 @@ a raw artifact was seen to crash the process), and the deserialized program's in
 outputs must agree with the header's signature. Every problem is a ``FormatError``.
 """
 
+import functools
 import hashlib
 import json
+import os
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 import jax
 import jax.export
+import numpy as np
 
 from . import _validate as V
 from ._errors import FormatError, NamedTensorError
-from ._export import (_KEYS, _LENGTH, _MAX_HEADER, FORMAT, MAGIC, MAX_VJP_ORDER, VERSION,
-                      Exported, _digest, _map, _walk)
-from ._files import decode_tree, regular_file, unique_keys
+from ._export import (
+    _KEYS,
+    _LENGTH,
+    _MAX_HEADER,
+    FORMAT,
+    MAGIC,
+    MAX_VJP_ORDER,
+    VERSION,
+    Exported,
+    _digest,
+    _map,
+    _walk,
+)
+from ._files import Fail, Json, decode_tree, regular_file, unique_keys
 from ._names import name_problem
-from ._transforms import TensorSpec
 
 __all__ = ["load_exported"]
 
 
-def _no_constant(text):
+def _no_constant(text: str) -> NoReturn:
     raise ValueError(f"{text} is not JSON")
 
 
-def _integer(value, what, fail, low=0, high=2**62):
+def _integer(value: object, what: str, fail: Fail, low: int = 0, high: int = 2**62) -> int:
     if type(value) is not int or not low <= value <= high:
         raise fail(f"{what} must be an int in [{low}, {high}], got "
                    f"{value if type(value) is int else type(value).__name__}")
     return value
 
 
-def _header_fields(header, size, start, fail):
+def _header_fields(header: Json, size: int, start: int, fail: Fail) -> tuple[str, int]:
     """Check every field of the header but the signature; returns the artifact's
     (digest, length)."""
     if not isinstance(header, dict):
@@ -84,7 +99,8 @@ def _header_fields(header, size, start, fail):
     return digest, length
 
 
-def _payload(payload, symbols, is_input, fail):
+def _payload(payload: Json, symbols: dict[str, str], is_input: bool, fail: Fail
+             ) -> tuple[tuple[str, ...] | None, tuple[int | str, ...], "np.dtype[Any]"]:
     """Check one leaf of the header's signature: ``(names, shape, dtype)``."""
     if not isinstance(payload, dict) or set(payload) != {"names", "shape", "dtype"}:
         raise fail("a signature leaf is not an object of 'names', 'shape' and 'dtype'")
@@ -116,14 +132,15 @@ def _payload(payload, symbols, is_input, fail):
     return names, tuple(shape), dtype
 
 
-def _check_signature(header, fail):
+def _check_signature(header: dict[str, Json], fail: Fail) -> None:
     """Every leaf of the signature checked; the signature's trees decoded once (dicts,
     lists and tuples only), which also checks their containers."""
     symbols, signature = header["symbols"], header["signature"]
     nodes = list(signature["inputs"]) + [signature["outputs"]]
     for k, node in enumerate(nodes):
         is_input = k < len(nodes) - 1
-        decode_tree(node, lambda p: _payload(p, symbols, is_input, fail), fail)
+        decode_tree(node, functools.partial(_payload, symbols=symbols, is_input=is_input,
+                                            fail=fail), fail)
         if _map(node, lambda p: p, sort=True) != node:
             raise fail("a dict in the signature is not in sorted key order")
     used = {n for node in signature["inputs"] for _, p in _walk(node)
@@ -132,7 +149,7 @@ def _check_signature(header, fail):
         raise fail("the header's symbols do not match the symbolic sizes of the inputs")
 
 
-def _check_avals(avals, nodes, what, fail):
+def _check_avals(avals: Sequence[Any], nodes: Sequence[Json], what: str, fail: Fail) -> None:
     """The artifact's ``avals`` agree with the header's leaves (count, shapes, dtypes)."""
     payloads = [p for node in nodes for _, p in _walk(node)]
     if len(avals) != len(payloads):
@@ -146,7 +163,7 @@ def _check_avals(avals, nodes, what, fail):
                        f"{list(p['shape'])}")
 
 
-def load_exported(path):
+def load_exported(path: str | os.PathLike[str]) -> Exported:
     """Load a program saved by ``nt.Exported.save``: a callable on NamedTensors.
 
     It needs neither ``f`` nor its source. Inputs may come in any axis order; names,
@@ -176,7 +193,7 @@ def load_exported(path):
     op = "nt.load_exported"
     path, size = regular_file(path, op)
 
-    def fail(problem):
+    def fail(problem: str) -> FormatError:
         return FormatError(f"{op}: {path!r}: {problem}")
 
     prefix = len(MAGIC) + _LENGTH.size
@@ -216,8 +233,11 @@ def load_exported(path):
     _check_avals(exported.in_avals, signature["inputs"], "inputs", fail)
     _check_avals(exported.out_avals, [signature["outputs"]], "outputs", fail)
     n_in, n_out = len(exported.in_avals), len(exported.out_avals)
-    if exported.in_tree != jax.tree_util.tree_structure((tuple(range(n_in)), {})) or \
-            exported.out_tree != jax.tree_util.tree_structure(list(range(n_out))):
+    # jax's PyTreeDef is an alias mypy cannot resolve: compare the trees as objects
+    in_tree: object = exported.in_tree
+    out_tree: object = exported.out_tree
+    if in_tree != jax.tree_util.tree_structure((tuple(range(n_in)), {})) or \
+            out_tree != jax.tree_util.tree_structure(list(range(n_out))):
         raise fail("the artifact does not take and return flat arrays as nt.export makes it")
     if list(exported.platforms) != header["platforms"]:
         raise fail(f"the artifact is compiled for {list(exported.platforms)} but the header "

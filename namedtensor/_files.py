@@ -10,12 +10,15 @@ half a file.
 import os
 import stat
 import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
 import jax
 
 from ._errors import FormatError
 from ._tensor import NamedTensor
 from ._transforms import TensorSpec
+from ._types import PyTree
 
 __all__ = ["encode_tree", "decode_tree", "component", "path_arg", "regular_file",
            "write_atomic", "unique_keys", "BARE"]
@@ -23,9 +26,14 @@ __all__ = ["encode_tree", "decode_tree", "component", "path_arg", "regular_file"
 MAX_DEPTH = 200  # containers nested deeper than this in a file's tree are refused
 BARE = "tensor"  # the key of a tree that is a single leaf
 
+# a decoded JSON value (dicts, lists, str, numbers, bools, None), not yet validated
+Json: TypeAlias = Any
+# the exception for a malformed file, given what is wrong: ``raise fail("...")``
+Fail: TypeAlias = Callable[[str], Exception]
+
 
 # --- pytree containers as JSON --------------------------------------------------------
-def component(entry):
+def component(entry: object) -> str:
     """One key-path entry as it appears in a dotted path."""
     for attr in ("key", "name", "idx"):
         if hasattr(entry, attr):
@@ -33,7 +41,7 @@ def component(entry):
     return str(entry)
 
 
-def _children(node):
+def _children(node: Any) -> list[tuple[Any, Any]] | None:
     """``node``'s children with their key-path entries, or ``None`` if it is a leaf."""
     pairs, treedef = jax.tree_util.tree_flatten_with_path(node, is_leaf=lambda x: x is not node)
     if jax.tree_util.treedef_is_leaf(treedef) and pairs and pairs[0][1] is node:
@@ -41,7 +49,8 @@ def _children(node):
     return [(path[0], child) for path, child in pairs]
 
 
-def encode_tree(tree, leaf, op, _path=()):
+def encode_tree(tree: PyTree, leaf: Callable[[str, Any], Json], op: str,
+                _path: tuple[str, ...] = ()) -> dict[str, Json] | None:
     """The containers of ``tree`` as JSON; every leaf becomes ``{"leaf": leaf(key, value)}``
     with ``key`` its dotted path. Dicts need str keys; NamedTuples come back as tuples and
     other registered pytrees as dicts of their attributes (``like=`` restores classes)."""
@@ -64,13 +73,13 @@ def encode_tree(tree, leaf, op, _path=()):
         return {"leaf": leaf(key, tree)}
     entries = [component(e) for e, _ in children]
     body = [encode_tree(c, leaf, op, _path + (e,)) for e, (_, c) in zip(entries, children)]
-    if isinstance(tree, tuple) or not all(isinstance(e, jax.tree_util.GetAttrKey | jax.tree_util.DictKey)
-                                          for e, _ in children):
+    named = jax.tree_util.GetAttrKey | jax.tree_util.DictKey
+    if isinstance(tree, tuple) or not all(isinstance(e, named) for e, _ in children):
         return {"tuple": body}
     return {"dict": [list(pair) for pair in zip(entries, body)]}
 
 
-def decode_tree(node, leaf, fail, _depth=0):
+def decode_tree(node: Json, leaf: Callable[[Json], Any], fail: Fail, _depth: int = 0) -> PyTree:
     """The tree that :func:`encode_tree` encoded, of dicts, lists and tuples; ``leaf(payload)``
     rebuilds each leaf and ``fail(message)`` is the exception for a malformed node."""
     if _depth > MAX_DEPTH:
@@ -98,7 +107,7 @@ def decode_tree(node, leaf, fail, _depth=0):
 
 
 # --- files ---------------------------------------------------------------------------
-def path_arg(path, op):
+def path_arg(path: object, op: str) -> str:
     if isinstance(path, (str, os.PathLike)):
         path = os.fspath(path)
     if not isinstance(path, str):
@@ -110,7 +119,7 @@ def path_arg(path, op):
     return path
 
 
-def regular_file(path, op):
+def regular_file(path: object, op: str) -> tuple[str, int]:
     """``(path, size)`` of an existing regular file, else ``FormatError`` naming it."""
     path = path_arg(path, op)
     try:
@@ -126,7 +135,7 @@ def regular_file(path, op):
     return path, info.st_size
 
 
-def write_atomic(path, write, op):
+def write_atomic(path: object, write: Callable[[str], object], op: str) -> None:
     """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``:
     a crash mid-write never leaves a truncated file at ``path``."""
     path = path_arg(path, op)
@@ -153,7 +162,7 @@ def write_atomic(path, write, op):
         raise
 
 
-def unique_keys(pairs):
+def unique_keys(pairs: Sequence[tuple[str, Json]]) -> dict[str, Json]:
     """A JSON object as a dict (``json.loads``' ``object_pairs_hook``); a repeated key,
     which ``json`` would let the last one win, is refused with a ``ValueError``."""
     out = dict(pairs)

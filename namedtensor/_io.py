@@ -13,7 +13,11 @@ data is then read tensor by tensor into its final buffer (no second copy of the 
 """
 
 import hashlib
+import io
 import json
+import os
+from collections.abc import Mapping
+from typing import Any, BinaryIO, TypeAlias, cast
 
 import jax
 import jax.numpy as jnp
@@ -22,11 +26,21 @@ import numpy as np
 from . import _validate as V
 from ._devices import default_backend
 from ._errors import AxisNameError, FormatError, NamedTensorError
-from ._files import (BARE, component, decode_tree, encode_tree, path_arg, regular_file,
-                     unique_keys, write_atomic)
+from ._files import (
+    BARE,
+    Json,
+    component,
+    decode_tree,
+    encode_tree,
+    path_arg,
+    regular_file,
+    unique_keys,
+    write_atomic,
+)
 from ._names import fmt_sizes, name_problem
 from ._tensor import NamedTensor
 from ._transforms import TensorSpec
+from ._types import DTypeLike, Names, PyTree
 from .backends import get_backend
 
 __all__ = ["save", "load", "load_metadata"]
@@ -47,9 +61,17 @@ _FORMAT, _NAMES, _TREE, _DIGEST = (_PREFIX + k for k in ("format", "names", "tre
 _MAX_HEADER = 100 * 2**20  # safetensors' own limit on the JSON header
 _ALIGN = 64  # tensors are read into buffers aligned like XLA's, which JAX adopts on CPU
 
+# one tensor of a file: (safetensors dtype code, shape, begin, end of its data)
+_Entry: TypeAlias = tuple[str, tuple[int, ...], int, int]
+# a leaf of like=: what a loaded tensor must match
+_Template: TypeAlias = ("NamedTensor | TensorSpec | np.ndarray[Any, Any] | np.generic[Any] | "
+                        "jax.Array | jax.ShapeDtypeStruct")
+# where a loaded array goes (jax): a device or a sharding, None for the default
+_Target: TypeAlias = "jax.Device | jax.sharding.Sharding | None"
+
 
 # --- save ----------------------------------------------------------------------------
-def _metadata(metadata, op):
+def _metadata(metadata: object, op: str) -> dict[str, str]:
     if metadata is None:
         return {}
     if not isinstance(metadata, dict):
@@ -65,7 +87,8 @@ def _metadata(metadata, op):
     return dict(metadata)
 
 
-def _host(value, key, op):
+def _host(value: Any, key: str, op: str
+          ) -> tuple[np.ndarray[Any, Any], tuple[str, ...] | None]:
     """``(little-endian contiguous NumPy array, names or None)`` of one leaf."""
     names = None
     if isinstance(value, NamedTensor):
@@ -73,7 +96,9 @@ def _host(value, key, op):
     elif isinstance(value, TensorSpec):
         raise TypeError(f"{op}: {key!r} is a TensorSpec, which holds no data; save tensors")
     elif type(value) in (bool, int, float):
-        dtype = {bool: bool, int: V.default_int(), float: V.default_float()}[type(value)]
+        kinds: dict[type, DTypeLike] = {bool: bool, int: V.default_int(),
+                                         float: V.default_float()}
+        dtype = kinds[type(value)]
         if type(value) is int:
             V.fits(value, np.dtype(dtype), op, f"Python int at {key!r}")
         value = np.asarray(value, dtype)
@@ -83,7 +108,7 @@ def _host(value, key, op):
     if isinstance(value, jax.core.Tracer):
         raise TypeError(f"{op}: {key!r} is traced (inside nt.jit, grad or vmap); save "
                         f"concrete tensors outside the transform")
-    if jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key):
+    if jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
         raise TypeError(f"{op}: {key!r} is a random key; save its data "
                         f"(jax.random.key_data(key)) and rebuild it with jax.random.wrap_key_data")
     array = np.asarray(value, order="C")
@@ -97,7 +122,8 @@ def _host(value, key, op):
     return array, names
 
 
-def _digest(entries, metadata):
+def _digest(entries: Mapping[str, tuple[str, tuple[int, ...]]],
+            metadata: Mapping[str, str]) -> str:
     """A SHA-256 over everything the header says except data offsets (which must tile the
     data exactly, so a change to one is caught anyway): a flipped byte in a name, a dict
     key or the user's metadata cannot load as a different, valid file."""
@@ -106,7 +132,8 @@ def _digest(entries, metadata):
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
-def save(path, tree, *, metadata=None):
+def save(path: str | os.PathLike[str], tree: PyTree, *,
+         metadata: dict[str, str] | None = None) -> None:
     """Save a NamedTensor or a pytree of them (and plain arrays) to a safetensors file.
 
     >>> import os, tempfile
@@ -137,9 +164,10 @@ def save(path, tree, *, metadata=None):
     op = "nt.save"
     path = path_arg(path, op)
     user = _metadata(metadata, op)
-    arrays, names = {}, {}
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    names: dict[str, list[str]] = {}
 
-    def leaf(key, value):
+    def leaf(key: str, value: object) -> str:
         if key in arrays:
             raise NamedTensorError(f"{op}: two entries of the tree are both stored under "
                                    f"{key!r} (paths are joined with '.'); rename one")
@@ -161,14 +189,14 @@ def save(path, tree, *, metadata=None):
                                        data_ptr=a.ctypes.data, data_len=a.nbytes)
              for k, a in arrays.items()}
 
-    def write(tmp):
+    def write(tmp: str) -> None:
         try:
             safetensors.serialize_file(specs, tmp, metadata=header)
         except safetensors.SafetensorError as e:
             raise FormatError(f"{op}: cannot write {path!r} ({e})") from None
 
     write_atomic(path, write, op)
-    del arrays  # the specs point into these buffers: keep them alive until written
+    arrays.clear()  # the specs point into these buffers: keep them alive until written
 
 
 # --- the header ----------------------------------------------------------------------
@@ -177,9 +205,15 @@ class _Header:
     file order, ``metadata`` (all of ``__metadata__``), the data's start in the file."""
 
     __slots__ = ("path", "entries", "metadata", "start", "names", "tree")
+    path: str
+    entries: dict[str, _Entry]
+    metadata: dict[str, str]
+    start: int
+    names: dict[str, tuple[str, ...]] | None  # None: a plain safetensors file
+    tree: Json
 
 
-def _read_header(f, path, size, op):
+def _read_header(f: BinaryIO, path: str, size: int, op: str) -> _Header:
     where = f"{op}: {path!r}"
     if size < 8:
         raise FormatError(f"{where}: the file has {size} bytes, fewer than the 8 bytes of a "
@@ -214,8 +248,8 @@ def _read_header(f, path, size, op):
     return header
 
 
-def _entries(obj, data_size, where):
-    entries = {}
+def _entries(obj: dict[str, Json], data_size: int, where: str) -> dict[str, _Entry]:
+    entries: dict[str, _Entry] = {}
     for key, e in obj.items():
         what = f"{where}: tensor {key[:80]!r}"
         if not isinstance(e, dict) or set(e) != {"dtype", "shape", "data_offsets"}:
@@ -259,14 +293,15 @@ def _entries(obj, data_size, where):
     return entries
 
 
-def _parse(text, what, where):
+def _parse(text: str, what: str, where: str) -> Json:
     try:
         return json.loads(text, object_pairs_hook=unique_keys)
     except (ValueError, RecursionError) as e:
         raise FormatError(f"{where}: {what} is not valid JSON ({type(e).__name__})") from None
 
 
-def _namedtensor_keys(header, where):
+def _namedtensor_keys(header: _Header, where: str
+                      ) -> tuple[dict[str, tuple[str, ...]] | None, Json]:
     """The names (key -> tuple) and tree JSON of a file written by ``nt.save``, checked
     against the entries; ``(None, None)`` for a plain safetensors file."""
     meta = header.metadata
@@ -280,7 +315,8 @@ def _namedtensor_keys(header, where):
                           f"version {VERSION!r} (a newer namedtensor wrote it, or it is damaged)")
     if set(ours) != {_FORMAT, _NAMES, _TREE, _DIGEST}:
         raise FormatError(f"{where}: the header's namedtensor keys are "
-                          f"{sorted(k[:40] for k in ours)}, not {sorted([_FORMAT, _NAMES, _TREE, _DIGEST])}")
+                          f"{sorted(k[:40] for k in ours)}, not "
+                          f"{sorted([_FORMAT, _NAMES, _TREE, _DIGEST])}")
     if meta[_DIGEST] != _digest({k: e[:2] for k, e in header.entries.items()}, meta):
         raise FormatError(f"{where}: the header's digest does not match its contents: the "
                           f"header was damaged or edited")
@@ -293,9 +329,9 @@ def _namedtensor_keys(header, where):
                               f"tensor of the file")
         names[key] = _file_names(n, header.entries[key][1], f"{where}: tensor {key[:80]!r}")
     tree = _parse(meta[_TREE], "the tree", where)
-    seen = []
+    seen: list[str] = []
 
-    def leaf(key):
+    def leaf(key: Json) -> str:
         if not isinstance(key, str) or key not in header.entries:
             raise FormatError(f"{where}: the tree refers to a tensor the file does not hold")
         seen.append(key)
@@ -307,7 +343,7 @@ def _namedtensor_keys(header, where):
     return names, tree
 
 
-def _file_names(names, shape, what):
+def _file_names(names: Json, shape: tuple[int, ...], what: str) -> tuple[str, ...]:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise FormatError(f"{what}: its names are not a list of str")
     if len(names) != len(shape):
@@ -321,7 +357,7 @@ def _file_names(names, shape, what):
     return tuple(names)
 
 
-def load_metadata(path):
+def load_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     """The user's metadata of a file written by :func:`save` (no internal keys), read from
     the header alone.
 
@@ -339,7 +375,7 @@ def load_metadata(path):
     return {k: v for k, v in header.metadata.items() if not k.startswith(_PREFIX)}
 
 
-def _open_header(path, op):
+def _open_header(path: object, op: str) -> _Header:
     path, size = regular_file(path, op)
     try:
         with open(path, "rb") as f:
@@ -349,13 +385,13 @@ def _open_header(path, op):
 
 
 # --- load ----------------------------------------------------------------------------
-def _names_arg(names, op):
+def _names_arg(names: object, op: str) -> dict[str, tuple[str, ...]] | None:
     if names is None:
         return None
     if not isinstance(names, dict):
         raise TypeError(f"{op}: names must be a dict key -> names (e.g. {{'w': 'd h'}}), got "
                         f"{type(names).__name__}")
-    out = {}
+    out: dict[str, tuple[str, ...]] = {}
     for key, value in names.items():
         if not isinstance(key, str):
             raise TypeError(f"{op}: names' keys must be str, got {type(key).__name__}")
@@ -363,12 +399,12 @@ def _names_arg(names, op):
     return out
 
 
-def _like_leaves(like, op):
+def _like_leaves(like: PyTree, op: str) -> tuple[Any, list[tuple[str, _Template]]]:
     """``(treedef, [(key, template)])`` of ``like``: templates are NamedTensors, TensorSpecs,
     arrays or ``jax.ShapeDtypeStruct``s."""
     pairs, treedef = jax.tree_util.tree_flatten_with_path(
         like, is_leaf=lambda x: isinstance(x, (NamedTensor, TensorSpec)))
-    out = []
+    out: list[tuple[str, _Template]] = []
     for path, value in pairs:
         key = ".".join(component(e) for e in path) or BARE
         if not isinstance(value, (NamedTensor, TensorSpec, np.ndarray, np.generic, jax.Array,
@@ -381,18 +417,18 @@ def _like_leaves(like, op):
     return treedef, out
 
 
-def _x64():
-    return bool(jax.config.jax_enable_x64)
+def _x64() -> bool:
+    return bool(jax.dtypes.canonicalize_dtype(np.int64) == np.int64)  # JAX's x64 mode is on
 
 
 class _Reader:
     """Reads the validated tensors of one open file into arrays of a backend."""
 
-    def __init__(self, f, header, backend, op):
+    def __init__(self, f: io.FileIO, header: _Header, backend: str | None, op: str) -> None:
         self.f, self.header, self.backend, self.op = f, header, backend, op
         self.where = f"{op}: {header.path!r}"
 
-    def check_dtype(self, key, backend):
+    def check_dtype(self, key: str, backend: str) -> None:
         code = self.header.entries[key][0]
         if backend == "jax" and _DTYPES[code].itemsize == 8 and _DTYPES[code].kind in "iuf" \
                 and not _x64():
@@ -400,13 +436,14 @@ class _Reader:
                               f"backend cannot hold without x64 (it would become 32-bit); "
                               f"enable jax_enable_x64 or load with backend='numpy'")
 
-    def array(self, key):
+    def array(self, key: str) -> np.ndarray[Any, Any]:
         """The tensor ``key`` as a NumPy array in stored order, read into its own buffer."""
         code, shape, begin, end = self.header.entries[key]
         raw = np.empty(end - begin + _ALIGN, np.uint8)  # 64-byte aligned: JAX on CPU then
         start = -raw.ctypes.data % _ALIGN              # adopts the buffer without a copy
-        array = raw[start:start + end - begin].view(_DTYPES[code]).reshape(shape)
-        view = memoryview(raw[start:start + end - begin])
+        array: np.ndarray[Any, Any] = raw[start:start + end - begin].view(_DTYPES[code]) \
+            .reshape(shape)
+        view = raw[start:start + end - begin].data  # a memoryview of the buffer
         self.f.seek(self.header.start + begin)
         done = 0
         while done < end - begin:
@@ -420,7 +457,7 @@ class _Reader:
                               f"which are not booleans")
         return array
 
-    def place(self, array, backend, target):
+    def place(self, array: np.ndarray[Any, Any], backend: str, target: _Target) -> Any:
         """``array`` as ``backend``'s array, on ``target`` (a device or sharding) for jax."""
         if backend == "numpy":
             return array
@@ -429,7 +466,8 @@ class _Reader:
         return jax.device_put(array, target).block_until_ready()
 
 
-def _plain(header, names, where):
+def _plain(header: _Header, names: dict[str, tuple[str, ...]] | None, where: str
+           ) -> tuple[dict[str, tuple[str, ...]], Json]:
     """Names and a flat tree for a safetensors file written by another tool."""
     if names is None:
         raise FormatError(f"{where}: the file has no axis names (another tool wrote it); pass "
@@ -448,7 +486,8 @@ def _plain(header, names, where):
     return names, {"dict": [[k, {"leaf": k}] for k in header.entries]}
 
 
-def load(path, *, like=None, backend=None, names=None):
+def load(path: str | os.PathLike[str], *, like: PyTree = None, backend: str | None = None,
+         names: dict[str, Names] | None = None) -> PyTree:
     """Load a file written by :func:`save` (or a plain safetensors file, with ``names=``).
 
     >>> import os, tempfile
@@ -485,15 +524,15 @@ def load(path, *, like=None, backend=None, names=None):
     op = "nt.load"
     path, size = regular_file(path, op)
     chosen = None if backend is None else V.backend(backend, op)
-    names = _names_arg(names, op)
+    given = _names_arg(names, op)
     template = None if like is None else _like_leaves(like, op)
     try:
         with open(path, "rb", buffering=0) as f:
             header = _read_header(f, path, size, op)
             where = f"{op}: {path!r}"
             if header.names is None:
-                file_names, tree = _plain(header, names, where)
-            elif names is not None:
+                file_names, tree = _plain(header, given, where)
+            elif given is not None:
                 raise NamedTensorError(f"{where}: names= is for files without names; this "
                                        f"file was written by nt.save and has its own")
             else:
@@ -506,25 +545,28 @@ def load(path, *, like=None, backend=None, names=None):
         raise FormatError(f"{op}: {path!r} cannot be read ({e.strerror})") from None
 
 
-def _load_tree(reader, tree, file_names, backend):
+def _load_tree(reader: _Reader, tree: Json, file_names: dict[str, tuple[str, ...]],
+               backend: str) -> PyTree:
     be = get_backend(backend)
     for key in reader.header.entries:
         reader.check_dtype(key, backend)
 
-    def leaf(key):
+    def leaf(key: str) -> Any:
         data = reader.place(reader.array(key), backend, None)
         return data if key not in file_names else NamedTensor._new(data, file_names[key], be)
 
     return decode_tree(tree, leaf, lambda m: FormatError(f"{reader.where}: {m}"))
 
 
-def _expect(reader, key, template, file_names):
+def _expect(reader: _Reader, key: str, template: _Template,
+            file_names: dict[str, tuple[str, ...]]) -> tuple[tuple[int, ...] | None, str, _Target]:
     """The (names in template order or None, backend, target) of one template leaf, or
     ``FormatError`` naming the first difference from the file."""
     where = reader.where
     code, shape, _, _ = reader.header.entries[key]
     stored = file_names.get(key)
     want_dtype = np.dtype(template.dtype)
+    order: tuple[int, ...] | None = None  # the template's axis order in the stored one
     if isinstance(template, (NamedTensor, TensorSpec)):
         if stored is None:
             raise FormatError(f"{where}: tensor {key!r} is stored without names, but like= "
@@ -538,6 +580,7 @@ def _expect(reader, key, template, file_names):
                 raise FormatError(f"{where}: tensor {key!r} has {n}={sizes[n]}, but like= "
                                   f"expects {n}={s} ({fmt_sizes(stored, shape)} against "
                                   f"{fmt_sizes(template.names, template.shape)})")
+        order = tuple(stored.index(n) for n in template.names)
     elif stored is not None:
         raise FormatError(f"{where}: tensor {key!r} is stored with names "
                           f"{fmt_sizes(stored, shape)}, but like= expects an unnamed array")
@@ -560,13 +603,11 @@ def _expect(reader, key, template, file_names):
     elif isinstance(template, jax.ShapeDtypeStruct):
         target = getattr(template, "sharding", None)
     backend = backend or default_backend()  # a TensorSpec: nt.use_backend's, or "jax"
-    order = None
-    if stored is not None:
-        order = tuple(stored.index(n) for n in template.names)
     return order, backend, target
 
 
-def _load_like(reader, template, file_names, chosen):
+def _load_like(reader: _Reader, template: tuple[Any, list[tuple[str, _Template]]],
+               file_names: dict[str, tuple[str, ...]], chosen: str | None) -> PyTree:
     treedef, leaves = template
     where = reader.where
     wanted = [k for k, _ in leaves]
@@ -586,6 +627,7 @@ def _load_like(reader, template, file_names, chosen):
             array = np.transpose(array, order)
         data = reader.place(array, backend, target)
         del array
-        out.append(data if order is None else NamedTensor._new(data, tuple(t.names),
-                                                               get_backend(backend)))
+        # an order is given only for a named template
+        out.append(data if order is None else NamedTensor._new(
+            data, tuple(cast("NamedTensor | TensorSpec", t).names), get_backend(backend)))
     return jax.tree_util.tree_unflatten(treedef, out)

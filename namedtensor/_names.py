@@ -6,19 +6,22 @@ the results can be cached on hashable keys.
 
 import difflib
 import re
+from collections.abc import Iterable, Sequence
+from typing import Literal, TypeAlias
 
 from ._caches import cached
 from ._errors import AxisNameError, AxisSizeError
+from ._types import Names, Shape
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*'*\Z")
 
 
-def fmt_sizes(names, shape):
+def fmt_sizes(names: Iterable[object], shape: Iterable[object]) -> str:
     """``("batch", "feat"), (2, 3)`` -> ``"(batch=2, feat=3)"``; ``"()"`` for 0-d."""
     return "(" + ", ".join(f"{n}={s}" for n, s in zip(names, shape)) + ")"
 
 
-def did_you_mean(name, candidates):
+def did_you_mean(name: object, candidates: Iterable[object]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix for a near-miss name, else ``""``."""
     if not isinstance(name, str):
         return ""
@@ -26,7 +29,7 @@ def did_you_mean(name, candidates):
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def prime_hint(name):
+def prime_hint(name: object) -> str:
     """A suffix suggesting a primed name for the second copy of the axis ``name``."""
     if not isinstance(name, str):
         return ""
@@ -38,7 +41,12 @@ IDENTIFIER = ("a name is a Python identifier, optionally followed by prime marks
               "'batch', 'd_model' or \"seq'\"")
 
 
-def name_problem(names):
+# what name_problem finds: an invalid name (of any type), or the sorted repeated names
+NameProblem: TypeAlias = (
+    tuple[Literal["invalid"], object] | tuple[Literal["duplicate"], list[str]])
+
+
+def name_problem(names: Sequence[object]) -> NameProblem | None:
     """The one rule for a list of names: ``None`` if every name is an identifier (optionally
     followed by prime marks: ``seq'``) and no name repeats, else ``("invalid", name)`` or
     ``("duplicate", sorted repeats)``."""
@@ -46,12 +54,12 @@ def name_problem(names):
         if not isinstance(n, str) or not _NAME.match(n):
             return "invalid", n
     if len(set(names)) != len(names):
-        return "duplicate", sorted({n for n in names if names.count(n) > 1})
+        return "duplicate", sorted({str(n) for n in names if names.count(n) > 1})
     return None
 
 
 @cached(4096)
-def _parse(names, op):
+def _parse(names: str | tuple[str, ...], op: str) -> tuple[str, ...]:
     if isinstance(names, str):
         names = tuple(names.split())
     problem = name_problem(names)
@@ -64,7 +72,7 @@ def _parse(names, op):
     return names
 
 
-def parse_names(names, op="nt.tensor"):
+def parse_names(names: Names, op: str = "nt.tensor") -> tuple[str, ...]:
     """Normalise ``"a b"`` or ``["a", "b"]`` to a validated tuple of names."""
     if isinstance(names, str):
         return _parse(names, op)
@@ -80,7 +88,7 @@ def parse_names(names, op="nt.tensor"):
                             f"a str") from None
 
 
-def check_rank(names, shape, op):
+def check_rank(names: Sequence[str], shape: Sequence[object], op: str) -> None:
     """Raise unless there is exactly one name per axis."""
     if len(names) != len(shape):
         raise AxisNameError(
@@ -88,7 +96,8 @@ def check_rank(names, shape, op):
             f"axis/axes of shape {tuple(shape)}; give exactly one name per axis")
 
 
-def index_of(names, name, op, shape=None):
+def index_of(names: tuple[str, ...], name: object, op: str,
+             shape: Shape | None = None) -> int:
     """Position of ``name`` in ``names``; an AxisNameError with a suggestion otherwise."""
     try:
         return names.index(name)
@@ -98,7 +107,8 @@ def index_of(names, name, op, shape=None):
                             f"{did_you_mean(name, names)}") from None
 
 
-def reduce_names(names, which, op, shape=None):
+def reduce_names(names: tuple[str, ...], which: Names | None, op: str,
+                 shape: Shape | None = None) -> tuple[int, ...]:
     """Normalise a reduction's ``names`` argument to a tuple of axis positions."""
     if which is None:
         return tuple(range(len(names)))
@@ -111,15 +121,16 @@ def reduce_names(names, which, op, shape=None):
 
 
 @cached(8192)
-def broadcast(entries, op):
+def broadcast(entries: tuple[tuple[tuple[str, ...], Shape], ...],
+              op: str) -> tuple[tuple[str, ...], Shape]:
     """Union of several tensors' axes, matched by name.
 
     ``entries`` is a tuple of ``(names, shape)``. Returns ``(names, shape)`` of
     the result: the first operand's names, then each later operand's new names
     in order. Equal names must have equal sizes (no size-1 broadcasting).
     """
-    out = {}
-    where = {}
+    out: dict[str, int] = {}
+    where: dict[str, int] = {}
     for i, (names, shape) in enumerate(entries):
         for n, s in zip(names, shape):
             if n in out and out[n] != s:
@@ -136,7 +147,8 @@ def broadcast(entries, op):
 
 
 @cached(8192)
-def alignment(names, shape, target):
+def alignment(names: tuple[str, ...], shape: Shape, target: tuple[str, ...]
+              ) -> tuple[tuple[int, ...] | None, Shape | None] | None:
     """How to lay out an operand with ``names`` against the axis order ``target``.
 
     Returns ``None`` when nothing is to be done, else ``(perm, new_shape)``: a
@@ -146,7 +158,7 @@ def alignment(names, shape, target):
     if names == target:
         return None
     order = tuple(n for n in target if n in names)
-    perm = tuple(names.index(n) for n in order)
+    perm: tuple[int, ...] | None = tuple(names.index(n) for n in order)
     perm = None if perm == tuple(range(len(names))) else perm
     sizes = dict(zip(names, shape))
     new_shape = tuple(sizes.get(n, 1) for n in target)

@@ -10,35 +10,55 @@ the backend interface (``b.erf``, ``b.logsumexp``, ...).
 
 import builtins
 import math
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, Protocol, TypeAlias, cast
 
 import jax
 import numpy as np
 
 from . import _validate as V
-from .backends import backend_of, get_backend
 from ._caches import cached
 from ._errors import AxisSizeError, NamedTensorError
 from ._names import alignment, broadcast, fmt_sizes, index_of, reduce_names
 from ._tensor import NamedTensor, make
 from ._tensor import _convert as convert
+from ._types import (
+    Array,
+    AxisOp,
+    BinaryOp,
+    DdofReductionOp,
+    Names,
+    Operand,
+    ReductionOp,
+    Scalar,
+    Shape,
+    UnaryOp,
+)
+from .backends import Backend, backend_of, get_backend
 
 _new = NamedTensor._new
 _SCALARS = (bool, int, float, complex, np.number, np.bool_)
+# a table's op body: ``impl(backend, *arrays, ...) -> array``
+Impl: TypeAlias = Callable[..., Array]
+# a check of the operands' arrays before an op runs: ``check(arrays, op) -> arrays``
+ArrayCheck: TypeAlias = Callable[[list[Array], str], list[Array]]
 
 
-def _positional_error(x, op):
+def _positional_error(x: Array, op: str) -> TypeError:
+    # "jax.Array" for every JAX array: the same message eagerly, under jit and nt.check
+    kind = "jax.Array" if isinstance(x, jax.Array) else f"{type(x).__module__}.{type(x).__name__}"
     return TypeError(
-        f"{op}: got a positional {type(x).__module__}.{type(x).__name__} of shape "
+        f"{op}: got a positional {kind} of shape "
         f"{tuple(x.shape)}; named operations need names for every axis: wrap it with "
         f"nt.tensor(x, names), e.g. nt.tensor(x, {' '.join(f'ax{i}' for i in range(x.ndim))!r})")
 
 
-def as_operand(x, op):
+def as_operand(x: object, op: str) -> Operand:
     """A NamedTensor, or a Python/NumPy scalar (kept weakly typed); else a TypeError."""
     if isinstance(x, (NamedTensor, *_SCALARS)):
         return x
     if isinstance(x, (np.ndarray, jax.Array)):
-        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) or x.dtype.kind not in "biufc":
+        if jax.numpy.issubdtype(x.dtype, jax.dtypes.prng_key) or x.dtype.kind not in "biufc":
             raise TypeError(f"{op}: cannot use an array of dtype {x.dtype} as an operand; "
                             f"namedtensor computes on bools and numbers (a random key is "
                             f"used through nt.random)")
@@ -51,15 +71,15 @@ def as_operand(x, op):
                     f"NamedTensor or a scalar")
 
 
-def as_tensor(x, op):
+def as_tensor(x: object, op: str) -> NamedTensor:
     """Like :func:`as_operand`, but a scalar becomes a 0-d JAX tensor."""
-    x = as_operand(x, op)
-    if isinstance(x, NamedTensor):
-        return x
-    return make(x, (), None, None, "jax", op)
+    operand = as_operand(x, op)
+    if isinstance(operand, NamedTensor):
+        return operand
+    return make(operand, (), None, None, "jax", op)
 
 
-def common_backend(tensors):
+def common_backend(tensors: Sequence[NamedTensor]) -> Backend:
     """The backend of an operation over ``tensors``: JAX if any is on JAX (or there are
     none), else NumPy. A NumPy operand mixed with a JAX one gives a JAX result."""
     # builtins.all: this module's own ``all`` is the reduction from the table below
@@ -67,7 +87,7 @@ def common_backend(tensors):
     return get_backend("numpy" if numpy else "jax")
 
 
-def data_on(t, backend, op="namedtensor"):
+def data_on(t: NamedTensor, backend: Backend, op: str = "namedtensor") -> Array:
     """``t``'s array on ``backend`` (moved only when ``t`` lives elsewhere): NumPy data
     moved onto JAX is checked as ``nt.tensor`` checks it (no int64 wrapped to int32)."""
     if t._backend is backend:
@@ -75,7 +95,7 @@ def data_on(t, backend, op="namedtensor"):
     return convert(t._data, None, backend, op)
 
 
-def backend_error(args, op, error):
+def backend_error(args: Sequence[object], op: str, error: Exception) -> NoReturn:
     """Re-raise an error of the backend at the public boundary: operands on different
     devices are a DeviceMismatchError; any other is named after ``op``, without values."""
     if isinstance(error, NamedTensorError):
@@ -89,7 +109,7 @@ def backend_error(args, op, error):
                            f"{reason}") from None
 
 
-def _int_scalar(value, dtype, op):
+def _int_scalar(value: int, dtype: "np.dtype[Any]", op: str) -> Scalar:
     """A Python int beside a tensor of ``dtype``: refused where it would wrap (SPEC 15);
     beside a float tensor, an int beyond 32 bits is given as a float."""
     kind = np.dtype(dtype).kind
@@ -108,7 +128,7 @@ def _int_scalar(value, dtype, op):
     return value if -2**31 <= value < 2**31 or kind not in "iu" else np.dtype(dtype).type(value)
 
 
-def _fit_scalars(args, op):
+def _fit_scalars(args: list[Operand], op: str) -> list[Operand]:
     named = [a for a in args if isinstance(a, NamedTensor)]
     if not named or not builtins.any(isinstance(a, (int, np.integer)) and
                                      not isinstance(a, (bool, np.bool_)) for a in args):
@@ -120,7 +140,7 @@ def _fit_scalars(args, op):
                         f"{', '.join(str(t.dtype) for t in named)} have no common dtype; "
                         f"cast one with t.astype(...)") from None
     jax_target = common_backend(named).name == "jax"
-    out = []
+    out: list[Operand] = []
     for a in args:
         if type(a) is int:
             a = _int_scalar(a, dtype, op)
@@ -145,7 +165,16 @@ _HINTS = {"negative": "; use ~t or nt.logical_not for bools",
           "invert": "; use nt.logical_not or a comparison for floats"}
 
 
-def dtype_rule(name):
+class DTypeRule(Protocol):
+    """What :func:`dtype_rule` returns: a check of the operands' arrays, and the dtype
+    kinds it passes unchanged."""
+
+    ok: str
+
+    def __call__(self, arrays: Sequence[Array], op: str) -> list[Array]: ...
+
+
+def dtype_rule(name: str) -> DTypeRule | None:
     """A check ``rule(arrays, op) -> arrays`` for the op ``name`` (``None``: any dtype).
 
     Refused dtypes raise a TypeError naming the op; for the transcendental functions
@@ -159,7 +188,7 @@ def dtype_rule(name):
     if allowed == "biufc" and not to_float:
         return None
 
-    def rule(arrays, op):
+    def rule(arrays: Sequence[Array], op: str) -> list[Array]:
         out = []
         for x in arrays:
             if hasattr(x, "dtype"):
@@ -172,25 +201,27 @@ def dtype_rule(name):
             out.append(x)
         return out
 
-    rule.ok = "".join(k for k in allowed if not (to_float and k in "biu"))
-    return rule
+    checked = cast(DTypeRule, rule)  # a function with an attribute: set on the next line
+    checked.ok = "".join(k for k in allowed if not (to_float and k in "biu"))
+    return checked
 
 
-def elementwise(impl, args, op, rule=None):
+def elementwise(impl: Impl, args: Sequence[object], op: str,
+                rule: ArrayCheck | None = None) -> NamedTensor:
     """Apply ``impl(backend, *arrays)`` after aligning every operand by name.
 
     Result names: the first operand's names, then each later operand's new
     names, in order. A NumPy operand mixed with a JAX one gives a JAX result.
     """
-    args = _fit_scalars([as_operand(a, op) for a in args], op)
-    named = [a for a in args if isinstance(a, NamedTensor)]
+    operands: Sequence[Operand] = _fit_scalars([as_operand(a, op) for a in args], op)
+    named = [a for a in operands if isinstance(a, NamedTensor)]
     if not named:  # only scalars: make them 0-d tensors, checked like nt.tensor(x, ())
-        args = named = [as_tensor(a, op) for a in args]
+        operands = named = [as_tensor(a, op) for a in operands]
     backend = common_backend(named)
     names, _ = broadcast(tuple((t._names, tuple(t._data.shape)) for t in named), op)
     xp = backend.xp
-    arrays = []
-    for a in args:
+    arrays: list[Array] = []
+    for a in operands:
         if isinstance(a, NamedTensor):
             data = data_on(a, backend, op)
             plan = alignment(a._names, tuple(data.shape), names)
@@ -198,19 +229,20 @@ def elementwise(impl, args, op, rule=None):
                 perm, shape = plan
                 data = data if perm is None else xp.transpose(data, perm)
                 data = data if shape is None else xp.reshape(data, shape)
-            a = data
-        arrays.append(a)
+            arrays.append(data)
+        else:
+            arrays.append(a)
     if rule is not None:
         arrays = rule(arrays, op)
     try:
         return _new(impl(backend, *arrays), names, backend)
     except (ValueError, TypeError) as e:
-        backend_error(args, op, e)
+        backend_error(operands, op, e)
 
 
 # --- elementwise tables ---------------------------------------------------------
 # name: (impl, summary, example input(s), example output)
-_UNARY = {
+_UNARY: dict[str, tuple[Impl, str, str, str]] = {
     "exp": (lambda b, x: b.xp.exp(x), "e to the power of each element.", "[0.0]", "[1.0]"),
     "log": (lambda b, x: b.xp.log(x), "Natural logarithm.", "[1.0]", "[0.0]"),
     "log1p": (lambda b, x: b.xp.log1p(x), "log(1 + x), accurate near 0.", "[0.0]", "[0.0]"),
@@ -247,7 +279,7 @@ _UNARY = {
                "[True, False]", "[False, True]"),
 }
 
-_BINARY = {
+_BINARY: dict[str, tuple[Impl, str, str, str, str]] = {
     "add": (lambda b, x, y: b.xp.add(x, y), "x + y.", "[1, 2]", "[10, 20]", "[11, 22]"),
     "subtract": (lambda b, x, y: b.xp.subtract(x, y), "x - y.", "[5, 5]", "[1, 2]", "[4, 3]"),
     "multiply": (lambda b, x, y: b.xp.multiply(x, y), "x * y.", "[2, 3]", "[4, 5]", "[8, 15]"),
@@ -282,16 +314,17 @@ _BINARY = {
 }
 
 
-def _unary(name, impl, summary, example, expected):
+def _unary(name: str, impl: Impl, summary: str, example: str, expected: str) -> UnaryOp:
     op = f"nt.{name}"
     rule = dtype_rule(name)
     ok = None if rule is None else rule.ok
 
-    def fn(t):
+    def fn(t: Operand) -> NamedTensor:
         if type(t) is not NamedTensor:
             t = as_tensor(t, op)
         x = t._data
         if ok is not None and x.dtype.kind not in ok:
+            assert rule is not None  # ok is set only with a rule
             (x,) = rule((x,), op)
         try:
             return _new(impl(t._backend, x), t._names, t._backend)
@@ -314,14 +347,15 @@ def _unary(name, impl, summary, example, expected):
     return fn
 
 
-def _binary(name, impl, summary, x, y, expected):
+def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) -> BinaryOp:
     op = f"nt.{name}"
     rule = dtype_rule(name)
     ok = None if rule is None else rule.ok
     if name == "power":
         impl = _checked_power(impl, op)
 
-    def fn(a, b):
+    def fn(a: Operand, b: Operand) -> NamedTensor:
+        y: Array
         if type(a) is NamedTensor:
             if type(b) is NamedTensor:
                 if a._names != b._names or a._backend is not b._backend or \
@@ -337,6 +371,7 @@ def _binary(name, impl, summary, x, y, expected):
             x = a._data
             if ok is not None and (x.dtype.kind not in ok or
                                    getattr(y, "dtype", x.dtype).kind not in ok):
+                assert rule is not None  # ok is set only with a rule
                 x, y = rule((x, y), op)
             try:
                 return _new(impl(a._backend, x, y), a._names, a._backend)
@@ -363,13 +398,13 @@ def _binary(name, impl, summary, x, y, expected):
     return fn
 
 
-def _checked_power(impl, op):
+def _checked_power(impl: Impl, op: str) -> Impl:
     """Integer to a negative integer power has no integer result: JAX returns garbage and
     NumPy raises. Concrete exponents are checked (traced ones cannot be)."""
-    def kind(v):
+    def kind(v: Array) -> str:
         return v.dtype.kind if hasattr(v, "dtype") else "i" if type(v) is int else "f"
 
-    def power(b, x, y):
+    def power(b: Backend, x: Array, y: Array) -> Array:
         if kind(x) in "iu" and kind(y) in "iu" and b.is_concrete(y) and np.any(np.asarray(y) < 0):
             raise NamedTensorError(f"{op}: an integer to a negative integer power has no integer "
                                    f"result; cast to float first (t.astype('float32'))")
@@ -377,13 +412,11 @@ def _checked_power(impl, op):
     return power
 
 
-for _name, _row in _UNARY.items():
-    globals()[_name] = _unary(_name, *_row)
-for _name, _row in _BINARY.items():
-    globals()[_name] = _binary(_name, *_row)
+globals().update({name: _unary(name, *row) for name, row in _UNARY.items()})
+globals().update({name: _binary(name, *row) for name, row in _BINARY.items()})
 
 
-def where(cond, x, y):
+def where(cond: Operand, x: Operand, y: Operand) -> NamedTensor:
     """``x`` where ``cond`` is true, else ``y``; all three broadcast by name.
 
     >>> import namedtensor as nt
@@ -395,7 +428,7 @@ def where(cond, x, y):
                        _where_rule)
 
 
-def _where_rule(arrays, op):
+def _where_rule(arrays: list[Array], op: str) -> list[Array]:
     cond = arrays[0]
     if hasattr(cond, "dtype") and cond.dtype.kind != "b":
         raise TypeError(f"{op}: cond must be a bool tensor (a comparison such as t > 0), got "
@@ -403,7 +436,7 @@ def _where_rule(arrays, op):
     return arrays
 
 
-def clip(t, low=None, high=None):
+def clip(t: Operand, low: Operand | None = None, high: Operand | None = None) -> NamedTensor:
     """Limit ``t`` to ``[low, high]``; bounds are scalars or tensors, broadcast by name.
 
     >>> import namedtensor as nt
@@ -414,10 +447,10 @@ def clip(t, low=None, high=None):
     args = [as_tensor(t, op)] + [v for v in (low, high) if v is not None]
     has_low, has_high = low is not None, high is not None
 
-    def impl(b, x, *bounds):
-        bounds = list(bounds)
-        lo = bounds.pop(0) if has_low else None
-        hi = bounds.pop(0) if has_high else None
+    def impl(b: Backend, x: Array, *bounds: Array) -> Array:
+        rest = list(bounds)
+        lo = rest.pop(0) if has_low else None
+        hi = rest.pop(0) if has_high else None
         if lo is not None:
             x = b.xp.maximum(x, lo)
         return x if hi is None else b.xp.minimum(x, hi)
@@ -428,7 +461,7 @@ def clip(t, low=None, high=None):
 # --- reductions -------------------------------------------------------------------
 # name: (impl(b, x, axes, **kw), summary, needs a non-empty axis, example input, output)
 _EX = "[[1.0, 2.0], [3.0, 4.0]]"
-_REDUCTIONS = {
+_REDUCTIONS: dict[str, tuple[Impl, str, bool, str, str]] = {
     "sum": (lambda b, x, ax: b.xp.sum(x, axis=ax), "Sum", False, _EX, "[3.0, 7.0]"),
     "mean": (lambda b, x, ax: b.xp.mean(x, axis=ax), "Mean", False, _EX, "[1.5, 3.5]"),
     "prod": (lambda b, x, ax: b.xp.prod(x, axis=ax), "Product", False, _EX, "[2.0, 12.0]"),
@@ -448,7 +481,8 @@ _REDUCTIONS = {
 
 
 @cached(4096)
-def _reduce_plan(names, shape, which, nonempty, op):
+def _reduce_plan(names: tuple[str, ...], shape: Shape, which: str | tuple[str, ...] | None,
+                 nonempty: bool, op: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     axes = reduce_names(names, which, op, shape)
     if nonempty:
         empty = [names[a] for a in axes if shape[a] == 0]
@@ -458,35 +492,37 @@ def _reduce_plan(names, shape, which, nonempty, op):
     return axes, tuple(n for i, n in enumerate(names) if i not in axes)
 
 
-def _hashable(which, op):
+def _hashable(which: Names | None, op: str) -> str | tuple[str, ...] | None:
     """A reduction's ``names`` as a cache key: None, one name, or a tuple of names."""
     if which is None or type(which) is str:
         return which
     return V.name_group(which, op)
 
 
-def _ddof(t, axes, ddof, op):
-    ddof = V.integer(ddof, op, "ddof", low=0)
+def _ddof(t: NamedTensor, axes: tuple[int, ...], ddof: object, op: str) -> int:
+    n = V.integer(ddof, op, "ddof", low=0)
     count = math.prod(t._data.shape[a] for a in axes)
-    if isinstance(count, (int, np.integer)) and ddof >= count:  # a symbolic count (nt.export) is unknown
-        raise AxisSizeError(f"{op}: ddof={ddof} needs more than {ddof} element(s) per result, "
+    if isinstance(count, (int, np.integer)) and n >= count:  # symbolic (nt.export): unknown
+        raise AxisSizeError(f"{op}: ddof={n} needs more than {n} element(s) per result, "
                             f"but reducing {[t._names[a] for a in axes]} of "
                             f"{fmt_sizes(t._names, t._data.shape)} leaves {count}")
-    return ddof
+    return n
 
 
-def _reduction(name, impl, summary, nonempty, example, expected):
+def _reduction(name: str, impl: Impl, summary: str, nonempty: bool, example: str,
+               expected: str) -> ReductionOp:
     op = f"nt.{name}"
     ddof = name in ("std", "var")
     rule = dtype_rule(name)
     ok = None if rule is None else rule.ok
 
-    def reduce(t, names, **kwargs):
+    def reduce(t: Operand, names: Names | None, **kwargs: object) -> NamedTensor:
         if type(t) is not NamedTensor:
             t = as_tensor(t, op)
         axes, keep = _reduce_plan(t._names, t._data.shape, _hashable(names, op), nonempty, op)
         x = t._data
         if ok is not None and x.dtype.kind not in ok:
+            assert rule is not None  # ok is set only with a rule
             (x,) = rule((x,), op)
         if ddof:
             kwargs["ddof"] = _ddof(t, axes, kwargs["ddof"], op)
@@ -495,12 +531,13 @@ def _reduction(name, impl, summary, nonempty, example, expected):
         except (ValueError, TypeError) as e:
             backend_error((t,), op, e)
 
-    if ddof:
-        def fn(t, names=None, ddof=0):
-            return reduce(t, names, ddof=ddof)
-    else:
-        def fn(t, names=None):
-            return reduce(t, names)
+    def plain(t: Operand, names: Names | None = None) -> NamedTensor:
+        return reduce(t, names)
+
+    def with_ddof(t: Operand, names: Names | None = None, ddof: int = 0) -> NamedTensor:
+        return reduce(t, names, ddof=ddof)
+
+    fn = with_ddof if ddof else plain
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"""{summary} over the named axes, which disappear.
@@ -520,12 +557,11 @@ def _reduction(name, impl, summary, nonempty, example, expected):
     return fn
 
 
-for _name, _row in _REDUCTIONS.items():
-    globals()[_name] = _reduction(_name, *_row)
+globals().update({name: _reduction(name, *row) for name, row in _REDUCTIONS.items()})
 
 
 # --- axis-wise functions: one name in, names kept (or dropped for arg*) ------------
-_AXISWISE = {
+_AXISWISE: dict[str, tuple[Impl, str, bool, str, str]] = {
     "softmax": (lambda b, x, a: b.softmax(x, a), "Softmax along one axis", True,
                 "[[0.0, 0.0]]", "[[0.5, 0.5]]"),
     "log_softmax": (lambda b, x, a: b.log_softmax(x, a), "Log of softmax along one axis",
@@ -539,14 +575,15 @@ _AXISWISE = {
 }
 
 
-def _axiswise(name, impl, summary, keeps, example, expected):
+def _axiswise(name: str, impl: Impl, summary: str, keeps: bool, example: str,
+              expected: str) -> AxisOp:
     op = f"nt.{name}"
     rule = dtype_rule(name)
     ok = None if rule is None else rule.ok
     accumulate = name == "cumsum"
     what = {"argmax": "maximum", "argmin": "minimum"}.get(name)
 
-    def fn(t, name):
+    def fn(t: Operand, name: str) -> NamedTensor:
         t = as_tensor(t, op)
         if not isinstance(name, str):
             raise TypeError(f"{op}: takes exactly one axis name (a str), got "
@@ -558,6 +595,7 @@ def _axiswise(name, impl, summary, keeps, example, expected):
         names = t._names if keeps else t._names[:axis] + t._names[axis + 1:]
         x = t._data
         if ok is not None and x.dtype.kind not in ok:
+            assert rule is not None  # ok is set only with a rule
             (x,) = rule((x,), op)
         if accumulate and x.dtype.kind in "biu":
             x = x.astype(V.accumulation_dtype(x.dtype))  # as sum does: no int8 wrap-around
@@ -583,14 +621,14 @@ def _axiswise(name, impl, summary, keeps, example, expected):
     return fn
 
 
-def _int_indices(i):
+def _int_indices(i: Array) -> Array:
     """Indices as JAX gives them on both backends: int32 (int64 with x64)."""
     want = V.default_int()
     return i if i.dtype == want else i.astype(want)
 
 
 # the same shape, for ordering along one axis (top_k, roll and flip are below)
-_ORDERING = {
+_ORDERING: dict[str, tuple[Impl, str, bool, str, str]] = {
     "sort": (lambda b, x, a: b.xp.sort(x, axis=a), "Sort along one axis, smallest first, NaN "
              "last", True, "[[3, 1, 2]]", "[[1, 2, 3]]"),
     "argsort": (lambda b, x, a: _int_indices(b.xp.argsort(x, axis=a, stable=True)),
@@ -598,11 +636,85 @@ _ORDERING = {
                 "[[3, 1, 3, 2]]", "[[1, 3, 0, 2]]"),
 }
 
-for _name, _row in (*_AXISWISE.items(), *_ORDERING.items()):
-    globals()[_name] = _axiswise(_name, *_row)
+globals().update({name: _axiswise(name, *row)
+                  for name, row in (*_AXISWISE.items(), *_ORDERING.items())})
 
 UNARY, BINARY = tuple(_UNARY), tuple(_BINARY)
-__all__ = [*_UNARY, *_BINARY, *_REDUCTIONS, *_AXISWISE, "where", "clip", *_ORDERING]
 REDUCTIONS, AXISWISE, ORDERING = tuple(_REDUCTIONS), tuple(_AXISWISE), tuple(_ORDERING)
-abs = globals()["abs"]  # noqa: A001  (shadows the builtin on purpose, as nt.abs)
-del _name, _row
+
+# --- the ops the tables define, declared for type checkers ----------------------------
+# The generators' results are typed; these lines give each op its family's signature (the
+# names shadow builtins on purpose: nt.abs, nt.round, nt.sum, ...). tests/test_type_surface.py
+# checks that they and __all__ list exactly the tables' names.
+exp: UnaryOp
+log: UnaryOp
+log1p: UnaryOp
+expm1: UnaryOp
+sqrt: UnaryOp
+rsqrt: UnaryOp
+square: UnaryOp
+abs: UnaryOp
+sign: UnaryOp
+negative: UnaryOp
+sin: UnaryOp
+cos: UnaryOp
+tan: UnaryOp
+tanh: UnaryOp
+sigmoid: UnaryOp
+relu: UnaryOp
+gelu: UnaryOp
+softplus: UnaryOp
+erf: UnaryOp
+floor: UnaryOp
+ceil: UnaryOp
+round: UnaryOp
+isnan: UnaryOp
+isfinite: UnaryOp
+logical_not: UnaryOp
+invert: UnaryOp
+add: BinaryOp
+subtract: BinaryOp
+multiply: BinaryOp
+divide: BinaryOp
+floor_divide: BinaryOp
+remainder: BinaryOp
+power: BinaryOp
+maximum: BinaryOp
+minimum: BinaryOp
+equal: BinaryOp
+not_equal: BinaryOp
+less: BinaryOp
+less_equal: BinaryOp
+greater: BinaryOp
+greater_equal: BinaryOp
+bitwise_and: BinaryOp
+bitwise_or: BinaryOp
+bitwise_xor: BinaryOp
+sum: ReductionOp
+mean: ReductionOp
+prod: ReductionOp
+max: ReductionOp
+min: ReductionOp
+std: DdofReductionOp
+var: DdofReductionOp
+any: ReductionOp
+all: ReductionOp
+logsumexp: ReductionOp
+softmax: AxisOp
+log_softmax: AxisOp
+cumsum: AxisOp
+argmax: AxisOp
+argmin: AxisOp
+sort: AxisOp
+argsort: AxisOp
+
+# a literal list, which type checkers read for ``from ._ops import *`` (a computed one they ignore)
+__all__ = [
+    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "sign", "negative", "sin",
+    "cos", "tan", "tanh", "sigmoid", "relu", "gelu", "softplus", "erf", "floor", "ceil", "round",
+    "isnan", "isfinite", "logical_not", "invert", "add", "subtract", "multiply", "divide",
+    "floor_divide", "remainder", "power", "maximum", "minimum", "equal", "not_equal", "less",
+    "less_equal", "greater", "greater_equal", "bitwise_and", "bitwise_or", "bitwise_xor", "sum",
+    "mean", "prod", "max", "min", "std", "var", "any", "all", "logsumexp", "softmax",
+    "log_softmax", "cumsum", "argmax", "argmin", "where", "clip", "sort", "argsort",
+]

@@ -5,6 +5,7 @@ total order of floats on the NumPy backend, so both backends give the same indic
 """
 
 from collections.abc import Mapping
+from typing import Any, cast
 
 import jax
 import numpy as np
@@ -12,12 +13,15 @@ import numpy as np
 from . import _validate as V
 from ._errors import AxisNameError, AxisSizeError
 from ._names import fmt_sizes, index_of, prime_hint, reduce_names
-from ._ops import _int_indices, _new, as_tensor, backend_error, dtype_rule
+from ._ops import DTypeRule, _int_indices, _new, as_tensor, backend_error, dtype_rule
+from ._tensor import NamedTensor
+from ._types import Array, Names, Operand
+from .backends import Backend
 
 __all__ = ["top_k", "roll", "flip"]
 
 
-def _total_order(x):
+def _total_order(x: "np.ndarray[Any, Any]") -> "np.ndarray[Any, Any]":
     """NumPy keys that order as XLA's total order of floats (``lax.top_k`` uses it):
     -NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN. Integers and bools are their own."""
     if x.dtype.kind in "biu":
@@ -26,7 +30,7 @@ def _total_order(x):
     return np.where(bits < 0, bits ^ np.iinfo(bits.dtype).max, bits)
 
 
-def _top_k(b, x, k, axis):
+def _top_k(b: Backend, x: Array, k: int, axis: int) -> tuple[Array, Array]:
     """``(values, indices)`` of the ``k`` largest along ``axis``, largest first, ties by the
     lower index (as ``lax.top_k``, which the JAX backend runs)."""
     if b.name == "jax":
@@ -39,7 +43,8 @@ def _top_k(b, x, k, axis):
     return np.take_along_axis(x, indices, axis), _int_indices(indices)
 
 
-def top_k(t, name, k, into=None):
+def top_k(t: Operand, name: str, k: int,
+          into: str | None = None) -> tuple[NamedTensor, NamedTensor]:
     """The ``k`` largest values along ``name``, largest first, and their indices.
 
     Ties go to the lower index (as ``jax.lax.top_k``; floats in the total order
@@ -84,10 +89,10 @@ def top_k(t, name, k, into=None):
     return _new(values, names, t._backend), _new(indices, names, t._backend)
 
 
-_ORDER_RULE = dtype_rule("top_k")
+_ORDER_RULE = cast(DTypeRule, dtype_rule("top_k"))  # never None: top_k refuses complex
 
 
-def roll(t, shifts):
+def roll(t: Operand, shifts: Mapping[str, int]) -> NamedTensor:
     """Shift elements along named axes, wrapping around (``{name: shift}``).
 
     >>> import namedtensor as nt
@@ -106,7 +111,8 @@ def roll(t, shifts):
     if not isinstance(shifts, Mapping):
         raise TypeError(f"{op}: shifts must be a mapping {{name: shift}} such as {{'seq': 1}}, "
                         f"got {type(shifts).__name__}")
-    axes, amounts = [], []
+    axes: list[int] = []
+    amounts: list[int] = []
     for n, s in shifts.items():
         axes.append(index_of(t._names, V.name(n, op, "a name in shifts"), op, t._data.shape))
         size = t._data.shape[axes[-1]]
@@ -118,7 +124,7 @@ def roll(t, shifts):
                 t._backend)
 
 
-def flip(t, names):
+def flip(t: Operand, names: Names | None) -> NamedTensor:
     """Reverse the order of elements along the named axes (``None``: every axis).
 
     >>> import namedtensor as nt

@@ -2,7 +2,8 @@
 
 import math
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from types import EllipsisType
 
 import numpy as np
 
@@ -11,22 +12,25 @@ from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import broadcast, fmt_sizes, index_of, parse_names, prime_hint
 from ._ops import as_tensor, backend_error, common_backend, data_on
 from ._tensor import NamedTensor
+from ._types import Array, Names, Operand
+from .backends import Backend
 
 _new = NamedTensor._new
 
 
-def _describe(t):
+def _describe(t: NamedTensor) -> str:
     return fmt_sizes(t._names, t._data.shape)
 
 
-def _transpose(t, order):
+def _transpose(t: NamedTensor, order: tuple[str, ...]) -> Array:
     """``t``'s data laid out in ``order`` (a permutation of ``t.names``)."""
     if order == t._names:
         return t._data
     return t._backend.xp.transpose(t._data, tuple(t._names.index(n) for n in order))
 
 
-def rename(t, mapping=None, /, **kwargs):
+def rename(t: NamedTensor, mapping: Mapping[str, str] | None = None, /,
+           **kwargs: str) -> NamedTensor:
     """Rename axes: ``t.rename({"old": "new"})`` or ``t.rename(old="new")``.
 
     >>> import namedtensor as nt
@@ -37,22 +41,22 @@ def rename(t, mapping=None, /, **kwargs):
     if mapping is not None and not isinstance(mapping, Mapping):
         raise TypeError(f"{op}: takes a mapping {{old: new}} or keywords old='new', got "
                         f"{type(mapping).__name__}; for pairs use t.rename(dict(pairs))")
-    mapping = {**(mapping or {}), **kwargs}
-    for old, new in mapping.items():
+    pairs = {**(mapping or {}), **kwargs}
+    for old, new in pairs.items():
         if type(old) is not str or type(new) is not str:
             raise TypeError(f"{op}: names in the mapping must be str, got "
                             f"{type(old).__name__} -> {type(new).__name__}")
         index_of(t._names, old, op, t._data.shape)
-    names = tuple(mapping.get(n, n) for n in t._names)
-    parse_names(tuple(mapping.values()), op)
+    names = tuple(pairs.get(n, n) for n in t._names)
+    parse_names(tuple(pairs.values()), op)
     if len(set(names)) != len(names):
         clash = sorted({n for n in names if names.count(n) > 1})
-        raise AxisNameError(f"{op}: renaming {_describe(t)} with {mapping} gives duplicate "
+        raise AxisNameError(f"{op}: renaming {_describe(t)} with {pairs} gives duplicate "
                             f"name(s) {clash}{prime_hint(clash[0])}")
     return _new(t._data, names, t._backend)
 
 
-def _existing(t, names, op):
+def _existing(t: NamedTensor, names: Sequence[str], op: str) -> tuple[str, ...]:
     """``names`` (each an axis of ``t``, none repeated) as a tuple."""
     for n in names:
         if type(n) is not str:
@@ -63,7 +67,7 @@ def _existing(t, names, op):
     return tuple(names)
 
 
-def _renamed(t, names, op):
+def _renamed(t: NamedTensor, names: tuple[str, ...], op: str) -> NamedTensor:
     """``t`` with the new ``names``, which must stay unique."""
     if len(set(names)) != len(names):
         clash = sorted({n for n in names if names.count(n) > 1})
@@ -73,7 +77,7 @@ def _renamed(t, names, op):
     return _new(t._data, names, t._backend)
 
 
-def prime(t, *names):
+def prime(t: NamedTensor, *names: str) -> NamedTensor:
     """Add a prime mark to axis names: ``seq`` becomes ``seq'`` (no names: every axis).
 
     A primed name is an ordinary, distinct name: the convention for the second copy
@@ -100,7 +104,7 @@ def prime(t, *names):
     return _renamed(t, tuple(n + "'" if n in targets else n for n in t._names), op)
 
 
-def unprime(t, *names):
+def unprime(t: NamedTensor, *names: str) -> NamedTensor:
     """Remove one prime mark from axis names: ``seq'`` becomes ``seq`` (no names: every
     primed axis).
 
@@ -134,7 +138,8 @@ def unprime(t, *names):
     return _renamed(t, tuple(n[:-1] if n in targets else n for n in t._names), op)
 
 
-def _expand_ellipsis(t, names, op):
+def _expand_ellipsis(t: NamedTensor, names: tuple[str | EllipsisType, ...],
+                     op: str) -> tuple[str, ...]:
     if len(names) == 1 and isinstance(names[0], str) and " " in names[0]:
         names = tuple(names[0].split())
     listed = [n for n in names if n is not ...]
@@ -154,10 +159,10 @@ def _expand_ellipsis(t, names, op):
     if missing:
         raise AxisNameError(f"{op}: the order {list(names)} leaves out axes {missing} of "
                             f"{_describe(t)}; list every axis, or use ... for the rest")
-    return tuple(names)
+    return tuple(listed)  # all of names: there is no ...
 
 
-def align_to(t, *names):
+def align_to(t: NamedTensor, *names: str | EllipsisType) -> NamedTensor:
     """Reorder axes; ``...`` stands for the remaining names in their current order.
 
     >>> import namedtensor as nt
@@ -168,7 +173,7 @@ def align_to(t, *names):
     return _new(_transpose(t, order), order, t._backend)
 
 
-def align(*tensors):
+def align(*tensors: Operand) -> tuple[NamedTensor, ...]:
     """Broadcast every tensor to the union of names, in one common order.
 
     >>> import namedtensor as nt
@@ -177,10 +182,10 @@ def align(*tensors):
     ({'x': 2, 'y': 3}, {'x': 2, 'y': 3})
     """
     op = "nt.align"
-    tensors = [as_tensor(t, op) for t in tensors]
-    names, shape = broadcast(tuple((t._names, tuple(t._data.shape)) for t in tensors), op)
+    named = [as_tensor(t, op) for t in tensors]
+    names, shape = broadcast(tuple((t._names, tuple(t._data.shape)) for t in named), op)
     out = []
-    for t in tensors:
+    for t in named:
         xp = t._backend.xp
         order = tuple(n for n in names if n in t._names)
         data = xp.reshape(_transpose(t, order),
@@ -189,7 +194,7 @@ def align(*tensors):
     return tuple(out)
 
 
-def flatten(t, names, into):
+def flatten(t: NamedTensor, names: Names, into: str) -> NamedTensor:
     """Merge the axes ``names`` (in that order, row-major) into one axis ``into``.
 
     The new axis takes the place of the first of ``names`` in ``t``'s order.
@@ -221,7 +226,7 @@ def flatten(t, names, into):
     return _new(t._backend.xp.reshape(_transpose(t, order), shape), new_names, t._backend)
 
 
-def unflatten(t, name, sizes):
+def unflatten(t: NamedTensor, name: str, sizes: Mapping[str, int]) -> NamedTensor:
     """Split axis ``name`` into the ordered mapping ``sizes`` (one size may be ``-1``).
 
     >>> import namedtensor as nt
@@ -253,7 +258,7 @@ def unflatten(t, name, sizes):
     return _new(t._backend.xp.reshape(t._data, full), names, t._backend)
 
 
-def expand(t, sizes):
+def expand(t: NamedTensor, sizes: Mapping[str, int]) -> NamedTensor:
     """Broadcast to extra axes given as a mapping; they come after ``t``'s own axes.
 
     A name ``t`` already has must be given its own size.
@@ -271,7 +276,7 @@ def expand(t, sizes):
     return _new(xp.broadcast_to(data, full), names, t._backend)
 
 
-def squeeze(t, name):
+def squeeze(t: NamedTensor, name: str) -> NamedTensor:
     """Drop the axis ``name``, which must have size 1.
 
     >>> import namedtensor as nt
@@ -286,21 +291,22 @@ def squeeze(t, name):
                 t._backend)
 
 
-def _common(tensors, op):
+def _common(tensors: Iterable[Operand], op: str) -> tuple[list[NamedTensor], Backend]:
     """Operands as tensors of one backend (JAX if any is JAX)."""
     if isinstance(tensors, (NamedTensor, str, Mapping)) or not hasattr(tensors, "__iter__") \
             or hasattr(tensors, "shape"):
         raise TypeError(f"{op}: tensors must be a list of NamedTensors, got "
                         f"{type(tensors).__name__}")
-    tensors = [as_tensor(t, op) for t in tensors]
-    if not tensors:
+    named = [as_tensor(t, op) for t in tensors]
+    if not named:
         raise NamedTensorError(f"{op}: needs at least one tensor")
-    backend = common_backend(tensors)
+    backend = common_backend(named)
     return [t if t._backend is backend else _new(data_on(t, backend, op), t._names, backend)
-            for t in tensors], backend
+            for t in named], backend
 
 
-def _same_axes(first, t, i, op, skip=None):
+def _same_axes(first: NamedTensor, t: NamedTensor, i: int, op: str,
+               skip: str | None = None) -> None:
     a = {n: s for n, s in first.sizes.items() if n != skip}
     b = {n: s for n, s in t.sizes.items() if n != skip}
     if a != b:
@@ -315,7 +321,7 @@ def _same_axes(first, t, i, op, skip=None):
                     f"{_describe(first)}{' apart from ' + repr(skip) if skip else ''}: {detail}")
 
 
-def stack(tensors, name):
+def stack(tensors: Iterable[Operand], name: str) -> NamedTensor:
     """Stack tensors with equal names and sizes along a new first axis ``name``.
 
     >>> import namedtensor as nt
@@ -323,22 +329,22 @@ def stack(tensors, name):
     [[1, 2], [3, 4]]
     """
     op = "nt.stack"
-    tensors, backend = _common(tensors, op)
+    named, backend = _common(tensors, op)
     name = V.name(name, op)
-    first = tensors[0]
+    first = named[0]
     if name in first._names:
         raise AxisNameError(f"{op}: the new axis {name!r} already exists in {_describe(first)}"
                             f"{prime_hint(name)}")
-    for i, t in enumerate(tensors[1:], 1):
+    for i, t in enumerate(named[1:], 1):
         _same_axes(first, t, i, op)
     try:
-        data = backend.xp.stack([_transpose(t, first._names) for t in tensors], axis=0)
+        data = backend.xp.stack([_transpose(t, first._names) for t in named], axis=0)
     except (ValueError, TypeError) as e:
-        backend_error(tensors, op, e)
+        backend_error(named, op, e)
     return _new(data, (name,) + first._names, backend)
 
 
-def concat(tensors, name):
+def concat(tensors: Iterable[Operand], name: str) -> NamedTensor:
     """Join tensors along their existing axis ``name``; all other axes must match.
 
     >>> import namedtensor as nt
@@ -346,21 +352,21 @@ def concat(tensors, name):
     [1, 2, 3]
     """
     op = "nt.concat"
-    tensors, backend = _common(tensors, op)
+    named, backend = _common(tensors, op)
     name = V.name(name, op)
-    first = tensors[0]
-    for i, t in enumerate(tensors):
+    first = named[0]
+    for i, t in enumerate(named):
         index_of(t._names, name, f"{op} (tensor {i})", t._data.shape)
         _same_axes(first, t, i, op, skip=name)
     try:
-        data = backend.xp.concatenate([_transpose(t, first._names) for t in tensors],
+        data = backend.xp.concatenate([_transpose(t, first._names) for t in named],
                                       axis=first._names.index(name))
     except (ValueError, TypeError) as e:
-        backend_error(tensors, op, e)
+        backend_error(named, op, e)
     return _new(data, first._names, backend)
 
 
-def split(t, name, sizes):
+def split(t: NamedTensor, name: str, sizes: Sequence[int]) -> list[NamedTensor]:
     """Cut ``t`` along ``name`` into pieces of the given ``sizes`` (a list).
 
     >>> import namedtensor as nt
@@ -372,19 +378,20 @@ def split(t, name, sizes):
     if isinstance(sizes, (str, Mapping)) or not isinstance(sizes, (list, tuple)):
         raise TypeError(f"{op}: sizes must be a list of ints such as [2, 3], got "
                         f"{type(sizes).__name__}")
-    sizes = [V.integer(s, op, "each size") for s in sizes]
-    if any(s < 0 for s in sizes) or sum(sizes) != t._data.shape[axis]:
-        raise AxisSizeError(f"{op}: sizes {sizes} (sum {sum(sizes)}) do not cut axis "
+    pieces = [V.integer(s, op, "each size") for s in sizes]
+    if any(s < 0 for s in pieces) or sum(pieces) != t._data.shape[axis]:
+        raise AxisSizeError(f"{op}: sizes {pieces} (sum {sum(pieces)}) do not cut axis "
                             f"{name!r} of size {t._data.shape[axis]} in {_describe(t)}")
-    out, start = [], 0
-    for s in sizes:
+    out: list[NamedTensor] = []
+    start = 0
+    for s in pieces:
         index = (slice(None),) * axis + (slice(start, start + s),)
         out.append(_new(t._data[index], t._names, t._backend))
         start += s
     return out
 
 
-def unstack(t, name):
+def unstack(t: NamedTensor, name: str) -> tuple[NamedTensor, ...]:
     """Split ``t`` along ``name`` into a tuple of tensors without ``name``.
 
     ``i, f, g, o = gates.unstack("gate")`` computes the same values as
@@ -414,15 +421,16 @@ def unstack(t, name):
 
 
 # --- indexing ---------------------------------------------------------------------
-def getitem(t, index):
+def getitem(t: NamedTensor, index: object) -> NamedTensor:
     """``t[{"seq": 3}]``, ``t[{"seq": slice(0, 10, 2)}]``, ``t[{"vocab": ids}]`` (gather)."""
     if not isinstance(index, Mapping):
         example = f"t[{{{t._names[0]!r}: 0}}]" if t._names else "t[{'name': 0}]"
         raise TypeError(f"indexing: positional index {_index_text(index)} on {_describe(t)}; "
                         f"index by name with a dict, e.g. {example} or "
                         f"t[{{{(t._names or ('name',))[0]!r}: slice(0, 2)}}]")
-    basic = [slice(None)] * t.ndim
-    dropped, gathers = set(), []
+    basic: list[slice | int] = [slice(None)] * t.ndim
+    dropped: set[str] = set()
+    gathers: list[tuple[str, NamedTensor]] = []
     for name, key in index.items():
         axis = index_of(t._names, name, "indexing", t._data.shape)
         size = t._data.shape[axis]
@@ -465,7 +473,7 @@ def getitem(t, index):
     return t
 
 
-def _index_text(index):
+def _index_text(index: object) -> str:
     """A positional index as written (ints, slices, ...), or only its type: never values."""
     simple = (int, slice, type(...), type(None))
     if isinstance(index, simple) or isinstance(index, tuple) and \
@@ -474,7 +482,7 @@ def _index_text(index):
     return f"of type {type(index).__name__}"
 
 
-def _gather(t, name, ids):
+def _gather(t: NamedTensor, name: str, ids: NamedTensor) -> NamedTensor:
     op = "indexing"
     if not np.issubdtype(ids.dtype, np.integer):
         raise TypeError(f"{op}: the index for axis {name!r} must be an integer tensor, got "

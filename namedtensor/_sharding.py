@@ -10,7 +10,8 @@ collectives do all the work: there is no communication layer here.
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias, TypeGuard, TypeVar
 
 import jax
 import numpy as np
@@ -22,26 +23,35 @@ from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import did_you_mean, fmt_sizes, parse_names
 from ._tensor import NamedTensor, make
 from ._transforms import Jitted
-from .backends import get_backend
+from ._types import Array, ArrayLike, DeviceLike, Names, PyTree, Sizes
+from .backends import Backend, get_backend
 
 __all__ = ["mesh", "shard", "from_process_local", "partition_spec", "rules_of"]
 
+T = TypeVar("T")
+# what a rule maps a tensor axis to: a mesh axis, a tuple of them, or None (replicated)
+MeshAxes: TypeAlias = str | tuple[str, ...] | None
+# rules as users write them: {"batch": "data", "mlp": ("data", "model"), "feat": None}
+RulesLike: TypeAlias = Mapping[str, str | Sequence[str] | None]
+# rules as check_rules returns them: hashable (cache keys), in the user's order
+Rules: TypeAlias = tuple[tuple[str, MeshAxes], ...]
 
-def _jax():
+
+def _jax() -> Backend:
     return get_backend("jax")
 
 
-def _is_named(x):
+def _is_named(x: object) -> TypeGuard[NamedTensor]:
     return isinstance(x, NamedTensor)
 
 
-def describe(m):
+def describe(m: Mesh) -> str:
     """``"mesh {'data': 4, 'model': 2}"``: a mesh for a message."""
     return f"mesh {dict(m.shape)}"
 
 
 # --- nt.mesh ------------------------------------------------------------------------
-def _device_list(devices, op):
+def _device_list(devices: object, op: str) -> list[jax.Device]:
     """``devices`` as a list of distinct JAX devices (strings such as ``"cpu:3"`` allowed)."""
     if not isinstance(devices, (list, tuple, np.ndarray)):
         raise TypeError(f"{op}: devices must be a list of devices (jax.Device or strings "
@@ -57,7 +67,7 @@ def _device_list(devices, op):
     return out
 
 
-def _auto_mesh(shape, names):
+def _auto_mesh(shape: tuple[int, ...], names: tuple[str, ...]) -> Mesh:
     """``jax.make_mesh`` (topology-aware device order) with Auto axes: XLA's sharding
     propagation lays out what the rules leave open, as in plain ``jax.jit``."""
     kinds = getattr(jax.sharding, "AxisType", None)
@@ -66,7 +76,8 @@ def _auto_mesh(shape, names):
     return jax.make_mesh(shape, names, axis_types=(kinds.Auto,) * len(names))
 
 
-def mesh(axes, devices=None):
+def mesh(axes: Sizes,
+         devices: Sequence[DeviceLike] | np.ndarray[Any, Any] | None = None) -> Mesh:
     """A ``jax.sharding.Mesh`` whose axes have names, e.g. ``{"data": 4, "model": 2}``.
 
     One size may be ``-1``: the rest of the devices. The sizes must multiply to the
@@ -114,7 +125,7 @@ def mesh(axes, devices=None):
 
 
 # --- rules -> PartitionSpec ----------------------------------------------------------
-def check_mesh(value, op):
+def check_mesh(value: object, op: str) -> Mesh:
     """A ``jax.sharding.Mesh`` (from :func:`mesh`)."""
     if not isinstance(value, Mesh):
         raise TypeError(f"{op}: mesh must be a jax.sharding.Mesh, such as "
@@ -122,7 +133,7 @@ def check_mesh(value, op):
     return value
 
 
-def check_rules(value, op):
+def check_rules(value: object, op: str) -> Rules:
     """``rules`` as a hashable tuple of ``(axis name, mesh axes as written)``: each value a
     mesh axis name, a tuple of them (a list is taken as a tuple, a tuple of one name as
     the name), or ``None``."""
@@ -130,7 +141,7 @@ def check_rules(value, op):
         raise TypeError(f"{op}: rules must be a mapping from tensor axis names to mesh axes, "
                         f"such as {{'batch': 'data', 'mlp': 'model'}}, got "
                         f"{type(value).__name__}")
-    items = []
+    items: list[tuple[str, MeshAxes]] = []
     for axis, target in value.items():
         if not isinstance(axis, str):
             raise TypeError(f"{op}: the keys of rules are tensor axis names (str), got "
@@ -148,11 +159,11 @@ def check_rules(value, op):
     return tuple(items)
 
 
-def _mesh_axes(target):
+def _mesh_axes(target: MeshAxes) -> tuple[str, ...]:
     return () if target is None else (target,) if isinstance(target, str) else target
 
 
-def check_against(m, rules, op, where):
+def check_against(m: Mesh, rules: Rules, op: str, where: str) -> None:
     """Every mesh axis that ``rules`` name exists in ``m``, and none repeats in one rule."""
     for axis, target in rules:
         axes = _mesh_axes(target)
@@ -167,7 +178,8 @@ def check_against(m, rules, op, where):
 
 
 @cached(4096)
-def partition_spec(names, shape, m, rules, op="nt.shard"):
+def partition_spec(names: tuple[str, ...], shape: tuple[int, ...], m: Mesh, rules: Rules,
+                   op: str = "nt.shard") -> PartitionSpec:
     """The ``PartitionSpec`` that lays out a tensor with ``names`` and ``shape`` on mesh
     ``m`` by ``rules`` (from :func:`check_rules`): the one place rules become positions.
 
@@ -179,7 +191,8 @@ def partition_spec(names, shape, m, rules, op="nt.shard"):
     tensor = fmt_sizes(names, shape)
     check_against(m, rules, op, f" (sharding the tensor {tensor})")
     table = dict(rules)
-    used, entries = {}, []
+    used: dict[str, str] = {}
+    entries: list[MeshAxes] = []
     for n, s in zip(names, shape):
         target = table.get(n)
         axes = _mesh_axes(target)
@@ -198,16 +211,17 @@ def partition_spec(names, shape, m, rules, op="nt.shard"):
                 f"the {describe(m)} cannot split into {parts} equal parts; choose a size "
                 f"that is a multiple of {parts}, or map {n!r} to fewer devices")
         entries.append(target if axes else None)
-    return PartitionSpec(*entries)
+    return PartitionSpec(*entries)  # type: ignore[no-untyped-call]  # jax: not annotated
 
 
 @cached(4096)
-def named_sharding(names, shape, m, rules, op="nt.shard"):
+def named_sharding(names: tuple[str, ...], shape: tuple[int, ...], m: Mesh, rules: Rules,
+                   op: str = "nt.shard") -> NamedSharding:
     """``NamedSharding(m, partition_spec(...))``, cached: the hot path compares it by identity."""
     return NamedSharding(m, partition_spec(names, shape, m, rules, op))
 
 
-def lay_out(t, m, rules, op):
+def lay_out(t: NamedTensor, m: Mesh, rules: Rules, op: str) -> NamedTensor:
     """One NamedTensor laid out by ``rules``: placed (``jax.device_put``) when concrete,
     constrained (``with_sharding_constraint``) when traced. NumPy data moves onto JAX."""
     data = t.data
@@ -216,7 +230,8 @@ def lay_out(t, m, rules, op):
         data = data_on(t, _jax(), op)
     target = named_sharding(t._names, tuple(data.shape), m, rules, op)
     if isinstance(data, jax.core.Tracer):
-        data = jax.lax.with_sharding_constraint(data, target)
+        data = jax.lax.with_sharding_constraint(  # type: ignore[no-untyped-call]
+            data, target)  # (jax leaves it unannotated)
     elif data.sharding != target:
         data = _put(data, target)
     else:
@@ -224,7 +239,7 @@ def lay_out(t, m, rules, op):
     return NamedTensor._new(data, t._names, _jax())
 
 
-def _put(data, target):
+def _put(data: jax.Array, target: NamedSharding) -> Array:
     """``jax.device_put``; across processes, a value this process holds whole (the same in
     every process: parameters made from one seed) gives each device its slice."""
     if target.is_fully_addressable or not data.is_fully_addressable:
@@ -233,19 +248,19 @@ def _put(data, target):
     return jax.make_array_from_callback(host.shape, target, lambda index: host[index])
 
 
-def _replicated(x, m):
+def _replicated(x: T, m: Mesh) -> T:
     """An unnamed concrete JAX array, replicated over ``m`` (no names for rules to split)."""
     if isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer):
-        target = NamedSharding(m, PartitionSpec())
+        target = NamedSharding(m, PartitionSpec())  # type: ignore[no-untyped-call]  # jax: not annotated
         return x if x.sharding == target else _put(x, target)
     return x
 
 
-def _where(path):
+def _where(path: tuple[Any, ...]) -> str:
     return f"; the tensor is at {jax.tree_util.keystr(path)} of the tree" if path else ""
 
 
-def shard(x, mesh, rules):
+def shard(x: T, mesh: Mesh, rules: RulesLike) -> T:
     """Lay out a NamedTensor, or every NamedTensor in a pytree, over ``mesh`` by name.
 
     ``rules`` maps tensor axis names to a mesh axis, a tuple of mesh axes, or ``None``.
@@ -280,26 +295,27 @@ def shard(x, mesh, rules):
     """
     op = "nt.shard"
     m = check_mesh(mesh, op)
-    rules = check_rules(rules, op)
+    table = check_rules(rules, op)
     pairs, tree = jax.tree_util.tree_flatten_with_path(x, is_leaf=_is_named)
     if not any(_is_named(leaf) for _, leaf in pairs):  # else each tensor checks the rules
-        check_against(m, rules, op, "")
+        check_against(m, table, op, "")
     out = []
     for path, leaf in pairs:
         if not _is_named(leaf):
             out.append(_replicated(leaf, m))
             continue
         try:
-            out.append(lay_out(leaf, m, rules, op))
+            out.append(lay_out(leaf, m, table, op))
         except NamedTensorError as e:
             if not path:
                 raise
             raise type(e)(f"{e}{_where(path)}") from None
-    return jax.tree_util.tree_unflatten(tree, out)
+    laid_out: T = jax.tree_util.tree_unflatten(tree, out)
+    return laid_out
 
 
 # --- reading a layout back ----------------------------------------------------------
-def rules_of(t):
+def rules_of(t: NamedTensor) -> dict[str, str | tuple[str, ...]]:
     """``t.sharding_rules``: the mesh axes each axis of ``t`` is split over, by name. A mesh
     axis of size 1 splits nothing and is left out (XLA drops it from compiled layouts too,
     so eager and compiled results read the same)."""
@@ -317,7 +333,7 @@ def rules_of(t):
             f"{type(sharding).__name__}, which has no mesh axis names; lay it out with "
             f"nt.shard(t, mesh, rules)")
     sizes = sharding.mesh.shape
-    out = {}
+    out: dict[str, str | tuple[str, ...]] = {}
     for name, entry in zip(t.names, spec):
         if entry is None or entry is PartitionSpec.UNCONSTRAINED:
             continue
@@ -329,16 +345,17 @@ def rules_of(t):
 
 # --- several processes -------------------------------------------------------------
 @cached(256)
-def _local_parts(m, axes, process):
+def _local_parts(m: Mesh, axes: tuple[str, ...], process: int) -> int:
     """How many of the slices along the mesh axes ``axes`` live on ``process``."""
     dims = [m.axis_names.index(a) for a in axes]
-    devices = m.devices
+    devices: Any = m.devices  # an array of jax.Device
     held = {tuple(index[d] for d in dims) for index in np.ndindex(devices.shape)
             if devices[index].process_index == process}
     return len(held)
 
 
-def from_process_local(data, names, mesh, rules):
+def from_process_local(data: ArrayLike, names: Names, mesh: Mesh,
+                       rules: RulesLike) -> NamedTensor:
     """A global tensor assembled from each process' slice of it
     (``jax.make_array_from_process_local_data``).
 
@@ -367,7 +384,7 @@ def from_process_local(data, names, mesh, rules):
     """
     op = "nt.from_process_local"
     m = check_mesh(mesh, op)
-    rules = check_rules(rules, op)
+    checked = check_rules(rules, op)
     names = V.names(names, op)
     if _is_named(data):
         if set(data.names) != set(names) or len(data.names) != len(names):
@@ -375,10 +392,10 @@ def from_process_local(data, names, mesh, rules):
                                 f"{fmt_sizes(data.names, data.shape)}")
         data = data.align_to(*names).data
     local = make(data, names, None, None, "jax", op).data
-    table = dict(rules)
+    table = dict(checked)
     process = jax.process_index()
     shape = []
-    check_against(m, rules, op, f" (sharding the tensor {fmt_sizes(names, local.shape)})")
+    check_against(m, checked, op, f" (sharding the tensor {fmt_sizes(names, local.shape)})")
     for n, s in zip(names, local.shape):
         axes = _mesh_axes(table.get(n))
         held = _local_parts(m, axes, process) if axes else 1
@@ -391,9 +408,10 @@ def from_process_local(data, names, mesh, rules):
                 f"size {s}, but {held} of the slices of mesh axes {list(axes)} of the "
                 f"{describe(m)} live on this process and {held} does not divide {s}")
         shape.append(s // held * math.prod(m.shape[a] for a in axes))
-    sharding = named_sharding(names, tuple(shape), m, rules, op)
+    sharding = named_sharding(names, tuple(shape), m, checked, op)
     try:
-        array = jax.make_array_from_process_local_data(sharding, local, tuple(shape))
+        array = jax.make_array_from_process_local_data(  # type: ignore[no-untyped-call]
+            sharding, local, tuple(shape))  # (jax leaves it unannotated)
     except ValueError as e:
         raise NamedTensorError(f"{op}: JAX cannot assemble {fmt_sizes(names, shape)} on the "
                                f"{describe(m)} from this process' "
@@ -403,33 +421,36 @@ def from_process_local(data, names, mesh, rules):
 
 
 # --- nt.jit(f, mesh=..., rules=...) ---------------------------------------------------
-class ShardedJitted(Jitted):
+class ShardedJitted(Jitted[..., Any]):
     """``nt.jit(f, mesh=..., rules=...)``: every NamedTensor argument is placed by the rules
     before the call (so the compiled program's input shardings are the rules'), and every
     NamedTensor argument and result is constrained to them inside the program (so its
     output shardings are too). Static and unnamed arguments are left alone."""
 
-    def __init__(self, f, static_argnames, mesh, rules):
+    def __init__(self, f: Callable[..., Any], static_argnames: str | Sequence[str] | None,
+                 mesh: Mesh, rules: Rules) -> None:
         self._mesh, self._rules = mesh, rules
         super().__init__(f, static_argnames)
 
-    def _traced(self, f):
+    def _traced(self, f: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(f)
-        def laid_out(*args, **kwargs):
-            args, kwargs = self._arguments(args, kwargs)
-            return self._lay_out(f(*args, **kwargs), "a result")
+        def laid_out(*args: Any, **kwargs: Any) -> Any:
+            placed, named = self._arguments(args, kwargs)
+            return self._lay_out(f(*placed, **named), "a result")
 
         return laid_out
 
-    def _arguments(self, args, kwargs):
+    def _arguments(self, args: Sequence[Any], kwargs: dict[str, Any]
+                   ) -> tuple[list[Any], dict[str, Any]]:
         """The non-static NamedTensor arguments laid out by the rules."""
-        args = [a if i in self._static_positions else self._lay_out(a, f"argument {i}")
-                for i, a in enumerate(args)]
-        kwargs = {k: v if k in self._static else self._lay_out(v, f"argument {k!r}")
-                  for k, v in kwargs.items()}
-        return args, kwargs
+        placed = [a if i in self._static_positions else self._lay_out(a, f"argument {i}")
+                  for i, a in enumerate(args)]
+        named = {k: v if k in self._static else self._lay_out(v, f"argument {k!r}")
+                 for k, v in kwargs.items()}
+        return placed, named
 
-    def _lay_out(self, value, where):
+    def _lay_out(self, value: PyTree, where: str) -> PyTree:
+        tree: Any
         if _is_named(value):  # the common case: no pytree round trip
             leaves, tree = [value], None
         else:
@@ -443,14 +464,14 @@ class ShardedJitted(Jitted):
             raise type(e)(f"{e}; it is {where} of {self._op}") from None
         return leaves[0] if tree is None else jax.tree_util.tree_unflatten(tree, leaves)
 
-    def __call__(self, *args, **kwargs):
-        args, kwargs = self._arguments(args, kwargs)
-        return super().__call__(*args, **kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        placed, named = self._arguments(args, kwargs)
+        return super().__call__(*placed, **named)
 
-    def lower(self, *args, **kwargs):
-        args, kwargs = self._arguments(args, kwargs)
-        return super().lower(*args, **kwargs)
+    def lower(self, *args: Any, **kwargs: Any) -> Any:
+        placed, named = self._arguments(args, kwargs)
+        return super().lower(*placed, **named)
 
-    def trace(self, *args, **kwargs):
-        args, kwargs = self._arguments(args, kwargs)
-        return super().trace(*args, **kwargs)
+    def trace(self, *args: Any, **kwargs: Any) -> Any:
+        placed, named = self._arguments(args, kwargs)
+        return super().trace(*placed, **named)

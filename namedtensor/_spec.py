@@ -8,7 +8,8 @@ around it: ``"...d"``) is kept as the entry :data:`ELLIPSIS`; the plan expands i
 against the operands' names (``"... d_model, d_model d_ff -> ... d_ff"``).
 """
 
-from typing import NamedTuple, Optional
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from ._caches import cached
 from ._errors import SpecError
@@ -18,11 +19,11 @@ ELLIPSIS = "..."
 
 
 class Spec(NamedTuple):
-    inputs: Optional[tuple]
-    output: tuple
+    inputs: tuple[tuple[str, ...], ...] | None  # None: the short form "-> out"
+    output: tuple[str, ...]
 
 
-def letters_hint(spec, names=None):
+def letters_hint(spec: str, names: Iterable[str] | None = None) -> str:
     """For a NumPy-style spec (``"bse,eh->bsh"``): a hint that names are space-separated
     words, with the spec rewritten that way; ``""`` for anything else.
 
@@ -45,7 +46,7 @@ def letters_hint(spec, names=None):
             f"did you mean {spaced.strip()!r}?")
 
 
-def _entry(text, where, spec, op):
+def _entry(text: str, where: str, spec: str, op: str) -> tuple[str, ...]:
     names = tuple(text.replace(ELLIPSIS, f" {ELLIPSIS} ").split())
     if names.count(ELLIPSIS) > 1:
         raise SpecError(f"{op}: {where} of spec {spec!r} has '...' more than once; '...' "
@@ -61,7 +62,7 @@ def _entry(text, where, spec, op):
     return names
 
 
-def parse(spec, op="nt.einsum"):
+def parse(spec: object, op: str = "nt.einsum") -> Spec:
     """Parse ``spec`` once; later calls with the same string are a cache hit.
 
     A spec that is not a ``str`` is a ``TypeError`` naming ``op``; a malformed one a
@@ -76,7 +77,7 @@ def parse(spec, op="nt.einsum"):
 
 
 @cached(1024)
-def _parse(spec, op):
+def _parse(spec: str, op: str) -> Spec:
     if spec.count("->") != 1:
         raise SpecError(f"{op}: spec {spec!r} must contain exactly one '->' "
                         f"(found {spec.count('->')})")

@@ -4,16 +4,27 @@ Axis order is layout, not meaning: every operation matches axes by name.
 """
 
 import math
+from collections.abc import Callable, Mapping, Sequence
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, TypeAlias, TypeVar, Union, final
 
 import jax
 import numpy as np
 
 from . import _validate as V
-from .backends import backend_of, get_backend
 from ._errors import AxisNameError, NamedTensorError
 from ._names import check_rank, fmt_sizes
+from ._types import Array, ArrayLike, DeviceLike, DTypeLike, Names, Operand, Sizes
+from .backends import Backend, backend_of, get_backend
+
+if TYPE_CHECKING:
+    import xarray
 
 __all__ = ["NamedTensor", "tensor", "from_numpy"]
+
+_T = TypeVar("_T")
+# what ``t[...]`` takes per name: an int (drops the axis), a slice, or an integer tensor
+Index: TypeAlias = Union[int, np.integer[Any], slice, "NamedTensor"]
 
 
 class NamedTensor:
@@ -32,15 +43,21 @@ class NamedTensor:
 
     __slots__ = ("_data", "_names", "_backend", "__weakref__")
     __array_ufunc__ = None  # NumPy must not treat us as a positional array
-    __hash__ = None  # == is elementwise
+    # == is elementwise, so no hash; typeshed declares object.__hash__ a method, hence the
+    # ignore (the same declaration as typeshed's own unhashable classes, e.g. list)
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
-    def __init__(self, data, names):
+    _data: Array  # the backend array (or a _Stale stand-in after a foreign rebuild)
+    _names: tuple[str, ...]
+    _backend: Backend
+
+    def __init__(self, data: ArrayLike, names: Names) -> None:
         t = make(data, names, None, None, backend_of(data).name, "NamedTensor")
         self._data, self._names, self._backend = t._data, t._names, t._backend
 
     # --- the single internal constructor -------------------------------------
     @classmethod
-    def _new(cls, data, names, backend):
+    def _new(cls, data: Array, names: tuple[str, ...], backend: Backend) -> Self:
         """Wrap ``data`` (already in ``names`` order) without validation."""
         t = object.__new__(cls)
         t._data, t._names, t._backend = data, names, backend
@@ -48,45 +65,56 @@ class NamedTensor:
 
     # --- looking --------------------------------------------------------------
     @property
-    def names(self):
+    def names(self) -> tuple[str, ...]:
         """The axis names, in storage order."""
         if type(self._data) is _Stale:
             self._data.fail()
         return self._names
 
     @property
-    def data(self):
+    def data(self) -> Array:
         """The backend array, axes in ``names`` order."""
         if type(self._data) is _Stale:
             self._data.fail()
         return self._data
 
-    shape = property(lambda self: tuple(self._data.shape), doc="Sizes in ``names`` order.")
-    ndim = property(lambda self: len(self.names), doc="Number of axes.")
-    backend = property(lambda self: self._backend.name, doc='``"jax"`` or ``"numpy"``.')
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Sizes in ``names`` order."""
+        return tuple(self._data.shape)
 
     @property
-    def sizes(self):
+    def ndim(self) -> int:
+        """Number of axes."""
+        return len(self.names)
+
+    @property
+    def backend(self) -> str:
+        """``"jax"`` or ``"numpy"``."""
+        return self._backend.name
+
+    @property
+    def sizes(self) -> dict[str, int]:
         """A dict name -> size, in ``names`` order."""
         return dict(zip(self._names, self._data.shape))
 
     @property
-    def size(self):
+    def size(self) -> int:
         """Number of elements."""
         return math.prod(self._data.shape)  # symbolic inside nt.export
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype[Any]:
         """The element type, as a NumPy dtype."""
-        return np.dtype(self._data.dtype)
+        return np.dtype(self._data.dtype)  # type: ignore[no-any-return]  # Any in, Any out
 
     @property
-    def device(self):
+    def device(self) -> str:
         """Where the data lives, e.g. ``"cpu:0"`` (``"cpu"`` for the numpy backend)."""
         return self._backend.device(self._data)
 
     @property
-    def sharding_rules(self):
+    def sharding_rules(self) -> dict[str, str | tuple[str, ...]]:
         """How the data is split over a mesh, by name: ``{axis: mesh axis (or a tuple of
         them)}``, each value as written in the rules of :func:`namedtensor.shard`. Axes not
         split are left out, and so are mesh axes of size 1, which split nothing: ``{}`` on
@@ -103,12 +131,13 @@ class NamedTensor:
         """
         return _sharding.rules_of(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if type(self._data) is _Stale:
             return f"NamedTensor(<invalid: {self._data.describe()}>)"
         head = ", ".join(f"{n}={s}" for n, s in zip(self._names, self._data.shape))
         extra = ", backend=numpy" if self._backend.name == "numpy" else ""
-        head = f"NamedTensor({head + ', ' if head else ''}dtype={self.dtype}, device={self.device}{extra})"
+        head = (f"NamedTensor({head + ', ' if head else ''}dtype={self.dtype}, "
+                f"device={self.device}{extra})")
         try:
             values = np.array2string(np.asarray(self._data), threshold=64, edgeitems=3,
                                      precision=4)
@@ -116,22 +145,58 @@ class NamedTensor:
             values = "<traced>"
         return f"{head}\n{values}"
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks: names, sizes, dtype, device and backend, then the values as
+        a table (abbreviated like NumPy's print options; "traced" inside ``jit``)."""
+        return _display.html_repr(self)
+
+    def __treescope_repr__(self, path: str | None, subtree_renderer: Any) -> Any:
+        """treescope's hook: a foldable node labelled with the names and sizes."""
+        return _display.treescope_repr(self, path, subtree_renderer)
+
+    def __treescope_ndarray_adapter__(self) -> Any:
+        """treescope's hook: ``treescope.render_array(t)`` labels the axes by name."""
+        return _display.treescope_adapter(self)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Plot with matplotlib: a 1-d tensor as a line over its axis, a 2-d tensor as a
+        heatmap (rows: the first name, columns: the second), each axis labelled by name.
+
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, namedtensor as nt
+        >>> ax = nt.arange("step", 5).plot()
+        >>> ax.get_xlabel()
+        'step'
+        >>> plt.close(ax.figure)
+
+        Args:
+            ax: the matplotlib ``Axes`` to draw on (default: ``plt.gca()``).
+            **kwargs: passed to ``ax.plot`` (1-d) or ``ax.imshow`` (2-d).
+
+        Returns:
+            The ``Axes``. Other ranks raise ``AxisNameError``: select (``t[{"name": i}]``)
+            or reduce (``t.sum("name")``) axes first. Complex tensors raise ``TypeError``
+            (plot ``abs(t)``).
+        """
+        return _display.plot(self, ax, kwargs)
+
     # --- converting -----------------------------------------------------------
-    def numpy(self):
+    def numpy(self) -> np.ndarray[Any, Any]:
         """An ``np.ndarray`` with axes in ``names`` order (zero-copy, read-only for JAX on CPU)."""
         try:
             return self._backend.to_numpy(self._data)
         except jax.errors.JAXTypeError:
             raise _traced_error(self, "numpy()") from None
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike | None = None,
+                  copy: bool | None = None) -> np.ndarray[Any, Any]:
         out = self.numpy()
         dtype = V.dtype(dtype, "np.asarray")
         if dtype is not None and dtype != out.dtype:
             return out.astype(dtype)
         return np.array(out, copy=True) if copy else out
 
-    def _scalar(self, op):
+    def _scalar(self, op: str) -> Array:
         """The 0-d backend array (not NumPy: under eager ``jax.grad`` a tracer converts
         to a Python scalar, but not to an ``np.ndarray``)."""
         if self._names:
@@ -140,42 +205,42 @@ class NamedTensor:
                 f"reduce them (t.sum(...)) or index them (t[{{{self._names[0]!r}: 0}}]) first")
         return self._data
 
-    def _convert(self, convert, op):
+    def _convert(self, convert: Callable[[Array], _T], op: str) -> _T:
         try:
             return convert(self._scalar(op))
         except jax.errors.JAXTypeError:
             raise _traced_error(self, op) from None
 
-    def item(self):
+    def item(self) -> Any:
         """The value of a 0-d tensor as a Python scalar."""
         return self._convert(lambda x: x.item(), "item()")
 
-    def __float__(self):
+    def __float__(self) -> float:
         return self._convert(float, "float()")
 
-    def __int__(self):
+    def __int__(self) -> int:
         return self._convert(int, "int()")
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self._convert(bool, "bool()")
 
-    def __index__(self):
+    def __index__(self) -> int:
         value = self._scalar("index")
         if not np.issubdtype(value.dtype, np.integer):
             raise TypeError(f"index: a {np.dtype(value.dtype)} tensor cannot be used as an index")
         return self._convert(int, "index")
 
-    def tolist(self):
+    def tolist(self) -> Any:
         """Nested lists in ``names`` order (a Python scalar for a 0-d tensor)."""
         return self.numpy().tolist()
 
-    def astype(self, dtype):
+    def astype(self, dtype: DTypeLike) -> "NamedTensor":
         """The same tensor with elements converted to ``dtype`` (a cast: float to int
         truncates, and integers narrowed to a smaller type wrap, as in NumPy and JAX)."""
         dtype = V.dtype(dtype, "astype", allow_none=False)
         return NamedTensor._new(self._data.astype(dtype), self._names, self._backend)
 
-    def to(self, device):
+    def to(self, device: DeviceLike) -> "NamedTensor":
         """The same tensor on ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:1"`` or a JAX device)."""
         target = V.device(device, f"to({device!r})" if isinstance(device, str) else "to",
                           self._backend.name)
@@ -184,84 +249,109 @@ class NamedTensor:
         return NamedTensor._new(self._backend.put(self._data, target), self._names,
                                 self._backend)
 
-    def to_xarray(self):
+    def to_xarray(self) -> "xarray.DataArray":
         """An ``xarray.DataArray`` with ``dims=names`` (needs xarray installed)."""
         import xarray
         return xarray.DataArray(self.numpy(), dims=self._names)
 
-    def __iter__(self):
+    def __iter__(self) -> NoReturn:
         raise TypeError(f"a NamedTensor {fmt_sizes(self._names, self._data.shape)} is not "
                         f"iterable by position; use t.split(name, sizes) or index by name, "
                         f"e.g. t[{{'{self._names[0] if self._names else 'name'}': 0}}]")
 
     # --- operators (implemented in _ops) --------------------------------------
-    def __add__(self, other): return _ops.add(self, other)
-    def __radd__(self, other): return _ops.add(other, self)
-    def __sub__(self, other): return _ops.subtract(self, other)
-    def __rsub__(self, other): return _ops.subtract(other, self)
-    def __mul__(self, other): return _ops.multiply(self, other)
-    def __rmul__(self, other): return _ops.multiply(other, self)
-    def __truediv__(self, other): return _ops.divide(self, other)
-    def __rtruediv__(self, other): return _ops.divide(other, self)
-    def __floordiv__(self, other): return _ops.floor_divide(self, other)
-    def __rfloordiv__(self, other): return _ops.floor_divide(other, self)
-    def __mod__(self, other): return _ops.remainder(self, other)
-    def __rmod__(self, other): return _ops.remainder(other, self)
-    def __pow__(self, other): return _ops.power(self, other)
-    def __rpow__(self, other): return _ops.power(other, self)
-    def __and__(self, other): return _ops.bitwise_and(self, other)
-    def __rand__(self, other): return _ops.bitwise_and(other, self)
-    def __or__(self, other): return _ops.bitwise_or(self, other)
-    def __ror__(self, other): return _ops.bitwise_or(other, self)
-    def __xor__(self, other): return _ops.bitwise_xor(self, other)
-    def __rxor__(self, other): return _ops.bitwise_xor(other, self)
-    def __lt__(self, other): return _ops.less(self, other)
-    def __le__(self, other): return _ops.less_equal(self, other)
-    def __gt__(self, other): return _ops.greater(self, other)
-    def __ge__(self, other): return _ops.greater_equal(self, other)
-    def __eq__(self, other): return _ops.equal(self, other)
-    def __ne__(self, other): return _ops.not_equal(self, other)
-    def __neg__(self): return _ops.negative(self)
-    def __pos__(self): return self
-    def __abs__(self): return _ops.abs(self)
-    def __invert__(self): return _ops.invert(self)
+    def __add__(self, other: Operand) -> "NamedTensor": return _ops.add(self, other)
+    def __radd__(self, other: Operand) -> "NamedTensor": return _ops.add(other, self)
+    def __sub__(self, other: Operand) -> "NamedTensor": return _ops.subtract(self, other)
+    def __rsub__(self, other: Operand) -> "NamedTensor": return _ops.subtract(other, self)
+    def __mul__(self, other: Operand) -> "NamedTensor": return _ops.multiply(self, other)
+    def __rmul__(self, other: Operand) -> "NamedTensor": return _ops.multiply(other, self)
+    def __truediv__(self, other: Operand) -> "NamedTensor": return _ops.divide(self, other)
+    def __rtruediv__(self, other: Operand) -> "NamedTensor": return _ops.divide(other, self)
+    def __floordiv__(self, other: Operand) -> "NamedTensor": return _ops.floor_divide(self, other)
+    def __rfloordiv__(self, other: Operand) -> "NamedTensor": return _ops.floor_divide(other, self)
+    def __mod__(self, other: Operand) -> "NamedTensor": return _ops.remainder(self, other)
+    def __rmod__(self, other: Operand) -> "NamedTensor": return _ops.remainder(other, self)
+    def __pow__(self, other: Operand) -> "NamedTensor": return _ops.power(self, other)
+    def __rpow__(self, other: Operand) -> "NamedTensor": return _ops.power(other, self)
+    def __and__(self, other: Operand) -> "NamedTensor": return _ops.bitwise_and(self, other)
+    def __rand__(self, other: Operand) -> "NamedTensor": return _ops.bitwise_and(other, self)
+    def __or__(self, other: Operand) -> "NamedTensor": return _ops.bitwise_or(self, other)
+    def __ror__(self, other: Operand) -> "NamedTensor": return _ops.bitwise_or(other, self)
+    def __xor__(self, other: Operand) -> "NamedTensor": return _ops.bitwise_xor(self, other)
+    def __rxor__(self, other: Operand) -> "NamedTensor": return _ops.bitwise_xor(other, self)
+    def __lt__(self, other: Operand) -> "NamedTensor": return _ops.less(self, other)
+    def __le__(self, other: Operand) -> "NamedTensor": return _ops.less_equal(self, other)
+    def __gt__(self, other: Operand) -> "NamedTensor": return _ops.greater(self, other)
+    def __ge__(self, other: Operand) -> "NamedTensor": return _ops.greater_equal(self, other)
+    def __eq__(self, other: Operand) -> "NamedTensor":  # type: ignore[override]  # elementwise
+        return _ops.equal(self, other)
+
+    def __ne__(self, other: Operand) -> "NamedTensor":  # type: ignore[override]  # elementwise
+        return _ops.not_equal(self, other)
+
+    def __neg__(self) -> "NamedTensor": return _ops.negative(self)
+    def __pos__(self) -> "NamedTensor": return self
+    def __abs__(self) -> "NamedTensor": return _ops.abs(self)
+    def __invert__(self) -> "NamedTensor": return _ops.invert(self)
 
     # --- reductions and axis-wise functions (implemented in _ops) -------------
-    def sum(self, names=None): return _ops.sum(self, names)
-    def mean(self, names=None): return _ops.mean(self, names)
-    def prod(self, names=None): return _ops.prod(self, names)
-    def max(self, names=None): return _ops.max(self, names)
-    def min(self, names=None): return _ops.min(self, names)
-    def any(self, names=None): return _ops.any(self, names)
-    def all(self, names=None): return _ops.all(self, names)
-    def logsumexp(self, names=None): return _ops.logsumexp(self, names)
-    def std(self, names=None, ddof=0): return _ops.std(self, names, ddof=ddof)
-    def var(self, names=None, ddof=0): return _ops.var(self, names, ddof=ddof)
-    def argmax(self, name): return _ops.argmax(self, name)
-    def argmin(self, name): return _ops.argmin(self, name)
+    def sum(self, names: Names | None = None) -> "NamedTensor": return _ops.sum(self, names)
+    def mean(self, names: Names | None = None) -> "NamedTensor": return _ops.mean(self, names)
+    def prod(self, names: Names | None = None) -> "NamedTensor": return _ops.prod(self, names)
+    def max(self, names: Names | None = None) -> "NamedTensor": return _ops.max(self, names)
+    def min(self, names: Names | None = None) -> "NamedTensor": return _ops.min(self, names)
+    def any(self, names: Names | None = None) -> "NamedTensor": return _ops.any(self, names)
+    def all(self, names: Names | None = None) -> "NamedTensor": return _ops.all(self, names)
+    def logsumexp(self, names: Names | None = None) -> "NamedTensor":
+        return _ops.logsumexp(self, names)
+
+    def std(self, names: Names | None = None, ddof: int = 0) -> "NamedTensor":
+        return _ops.std(self, names, ddof=ddof)
+
+    def var(self, names: Names | None = None, ddof: int = 0) -> "NamedTensor":
+        return _ops.var(self, names, ddof=ddof)
+
+    def argmax(self, name: str) -> "NamedTensor": return _ops.argmax(self, name)
+    def argmin(self, name: str) -> "NamedTensor": return _ops.argmin(self, name)
 
     # --- reshaping and indexing by name (implemented in _shape) ---------------
-    def rename(self, mapping=None, /, **kwargs): return _shape.rename(self, mapping, **kwargs)
-    def align_to(self, *names): return _shape.align_to(self, *names)
-    def flatten(self, names, into): return _shape.flatten(self, names, into)
-    def unflatten(self, name, sizes): return _shape.unflatten(self, name, sizes)
-    def expand(self, sizes): return _shape.expand(self, sizes)
-    def squeeze(self, name): return _shape.squeeze(self, name)
-    def split(self, name, sizes): return _shape.split(self, name, sizes)
-    def unstack(self, name): return _shape.unstack(self, name)
-    def prime(self, *names): return _shape.prime(self, *names)
-    def unprime(self, *names): return _shape.unprime(self, *names)
-    def __getitem__(self, index): return _shape.getitem(self, index)
+    def rename(self, mapping: Mapping[str, str] | None = None, /,
+               **kwargs: str) -> "NamedTensor":
+        return _shape.rename(self, mapping, **kwargs)
+
+    def align_to(self, *names: str | EllipsisType) -> "NamedTensor":
+        return _shape.align_to(self, *names)
+
+    def flatten(self, names: Names, into: str) -> "NamedTensor":
+        return _shape.flatten(self, names, into)
+
+    def unflatten(self, name: str, sizes: Sizes) -> "NamedTensor":
+        return _shape.unflatten(self, name, sizes)
+
+    def expand(self, sizes: Sizes) -> "NamedTensor": return _shape.expand(self, sizes)
+    def squeeze(self, name: str) -> "NamedTensor": return _shape.squeeze(self, name)
+
+    def split(self, name: str, sizes: Sequence[int]) -> "list[NamedTensor]":
+        return _shape.split(self, name, sizes)
+
+    def unstack(self, name: str) -> "tuple[NamedTensor, ...]": return _shape.unstack(self, name)
+    def prime(self, *names: str) -> "NamedTensor": return _shape.prime(self, *names)
+    def unprime(self, *names: str) -> "NamedTensor": return _shape.unprime(self, *names)
+
+    def __getitem__(self, index: Mapping[str, Index]) -> "NamedTensor":
+        return _shape.getitem(self, index)
 
 
-def _flatten(t):
+def _flatten(t: NamedTensor) -> "tuple[tuple[Array], tuple[str, ...] | _StaleNames]":
     data = t._data
     if type(data) is _Stale:  # stays stale through every later rebuild (jax.vmap's output)
         return (data.data,), _StaleNames(t._names)
     return (data,), t._names
 
 
-def _unflatten(names, children):
+def _unflatten(names: "tuple[str, ...] | _StaleNames", children: tuple[Array]) \
+        -> NamedTensor:
     # Data whose rank differs from the names (plain jax.vmap, jax.tree.map(lambda a:
     # a.sum(), params)), or that is no array at all (placeholders: None, sentinels,
     # floats), must never be used with the names attached to the wrong axes. But JAX,
@@ -279,18 +369,19 @@ def _unflatten(names, children):
     return NamedTensor._new(data, names, backend_of(data))
 
 
+@final  # so that ``type(names) is _StaleNames`` narrows both ways
 class _StaleNames:
     """Pytree aux data of a stale tensor: the names, and the mark that they are stale."""
 
     __slots__ = ("names",)
 
-    def __init__(self, names):
+    def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(other) is _StaleNames and other.names == self.names
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(("stale", self.names))
 
 
@@ -301,31 +392,31 @@ class _Stale:
     __slots__ = ("data", "names")
     __array_priority__ = 1000
 
-    def __init__(self, data, names):
+    def __init__(self, data: object, names: tuple[str, ...]) -> None:
         self.data, self.names = data, names
 
-    def describe(self):
+    def describe(self) -> str:
         shape = getattr(self.data, "shape", None)
         if type(shape) is not tuple:
             return f"{len(self.names)} name(s) {list(self.names)} for a {type(self.data).__name__}"
         return (f"{len(self.names)} name(s) {list(self.names)} for data with {len(shape)} "
                 f"axis/axes of shape {shape}")
 
-    def fail(self, *_, **__):
+    def fail(self, *_: object, **__: object) -> NoReturn:
         raise AxisNameError(
             f"NamedTensor: {self.describe()}: a JAX transform (plain jax.vmap, "
             f"jax.tree_util.tree_map) rebuilt this tensor with other data, so its names no "
             f"longer match its axes. Map over a named axis with nt.vmap(f, over=name) "
             f"instead of jax.vmap, or map over t.data")
 
-    def __getattr__(self, attr):
+    def __getattr__(self, attr: str) -> NoReturn:
         self.fail()
 
     __array__ = __jax_array__ = __len__ = __iter__ = __getitem__ = __bool__ = fail
     __add__ = __radd__ = __mul__ = __rmul__ = __sub__ = __rsub__ = __truediv__ = fail
 
 
-def _traced_error(t, op):
+def _traced_error(t: NamedTensor, op: str) -> TypeError:
     return TypeError(
         f"{op}: this tensor {fmt_sizes(t._names, t._data.shape)} is traced (inside nt.jit, "
         f"grad, vmap or scan) and has no value yet. Return it from the function and read it "
@@ -336,7 +427,8 @@ def _traced_error(t, op):
 jax.tree_util.register_pytree_node(NamedTensor, _flatten, _unflatten)
 
 
-def tensor(data, names, *, dtype=None, device=None, backend=None):
+def tensor(data: ArrayLike, names: Names, *, dtype: DTypeLike | None = None,
+           device: DeviceLike | None = None, backend: str | None = None) -> NamedTensor:
     """A NamedTensor from a list, scalar, NumPy or JAX array.
 
     >>> import namedtensor as nt
@@ -360,7 +452,8 @@ def tensor(data, names, *, dtype=None, device=None, backend=None):
 _SCALAR_TYPES = (bool, int, float, complex)
 
 
-def make(data, names, dtype, device, backend, op):
+def make(data: ArrayLike, names: Names, dtype: DTypeLike | None, device: DeviceLike | None,
+         backend: str | None, op: str) -> NamedTensor:
     """:func:`tensor` for every constructor that takes data, reporting as ``op``."""
     names = V.names(names, op)
     if isinstance(data, NamedTensor):  # names are matched by name, never by position
@@ -377,20 +470,22 @@ def make(data, names, dtype, device, backend, op):
     return place(array, names, be, target)
 
 
-def placement(backend, device, op):
+def placement(backend: str | None, device: DeviceLike | None, op: str) \
+        -> tuple[Backend, jax.Device | None]:
     """The validated backend object and device (``None``: the default) of a constructor."""
     be = get_backend(V.backend(backend, op))
     return be, None if device is None else V.device(device, op, be.name)
 
 
-def place(data, names, be, target):
+def place(data: Array, names: tuple[str, ...], be: Backend, target: jax.Device | None) \
+        -> NamedTensor:
     """Wrap ``data``, first moved to the validated device ``target`` (numpy: the host)."""
     if target is not None and be.name == "jax":
         data = be.put(data, target)
     return NamedTensor._new(data, names, be)
 
 
-def _convert(data, dtype, be, op):
+def _convert(data: Any, dtype: "np.dtype[Any] | None", be: Backend, op: str) -> Array:
     """``data`` as ``be``'s array: no object or string arrays, no integer that the
     result's dtype cannot hold (JAX without x64 holds 32-bit integers), no wrapping."""
     if type(data) in _SCALAR_TYPES or isinstance(data, np.generic):
@@ -446,7 +541,8 @@ def _convert(data, dtype, be, op):
     return be.asarray(host, dtype=dtype)
 
 
-def from_numpy(array, names, *, backend=None):
+def from_numpy(array: np.ndarray[Any, Any], names: Names, *,
+               backend: str | None = None) -> NamedTensor:
     """A NamedTensor from an ``np.ndarray``.
 
     On the JAX backend (the default) the data is **copied** onto the device,
@@ -463,4 +559,4 @@ def from_numpy(array, names, *, backend=None):
     return make(array, names, None, None, backend, "nt.from_numpy")
 
 
-from . import _ops, _shape, _sharding  # noqa: E402  (the methods above call into them)
+from . import _display, _ops, _shape, _sharding  # noqa: E402  (the methods above call into them)

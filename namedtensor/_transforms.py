@@ -11,36 +11,69 @@ import inspect
 import numbers
 import statistics
 import time
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    NamedTuple,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypeAlias,
+    TypeGuard,
+    TypeVar,
+    TypeVarTuple,
+    overload,
+)
 
 import jax
 import numpy as np
+from jax.sharding import Mesh
+from jax.tree_util import PyTreeDef
 
 from . import _validate
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import fmt_sizes
 from ._tensor import NamedTensor
-from .backends import get_backend
+from ._types import Array, DTypeLike, PyTree, SymbolicSizes
+from .backends import Backend, get_backend
+
+if TYPE_CHECKING:
+    from ._sharding import Rules, RulesLike
 
 __all__ = ["jit", "vmap", "scan", "callback", "TensorSpec", "benchmark", "BenchmarkResult"]
 
-def _jax_backend():
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+S = TypeVar("S")
+Carry = TypeVar("Carry")
+X = TypeVar("X")
+Y = TypeVar("Y")
+Ts = TypeVarTuple("Ts")
+# what vmap and scan record of an output, for the way back: its structure and each leaf's
+# names (None: an unnamed array, which gains no name)
+Record: TypeAlias = list[tuple[PyTreeDef, tuple[tuple[str, ...] | None, ...]]]
+
+
+def _jax_backend() -> Backend:
     return get_backend("jax")  # cached by the backend registry
 
 
-def _is_named(x):
+def _is_named(x: object) -> TypeGuard[NamedTensor]:
     return isinstance(x, NamedTensor)
 
 
-def _flatten(tree):
+def _flatten(tree: PyTree) -> tuple[list[Any], PyTreeDef]:
     return jax.tree_util.tree_flatten(tree, is_leaf=_is_named)
 
 
-def _wrap(data, names):
+def _wrap(data: Array, names: tuple[str, ...]) -> NamedTensor:
     return NamedTensor._new(data, names, _jax_backend())
 
 
-def _describe(value):
+def _describe(value: object) -> str:
     """A value's kind for a message, never its contents: ``a NamedTensor (a=2)``,
     ``a tuple of 3 elements``, ``a str``."""
     if _is_named(value):
@@ -55,7 +88,7 @@ def _describe(value):
     return f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
 
 
-def _is_value(x):
+def _is_value(x: object) -> bool:
     """A leaf JAX can trace: a NamedTensor, a JAX array (or tracer), a numeric NumPy array
     or a Python/NumPy number."""
     if isinstance(x, (np.ndarray, np.generic)):
@@ -64,7 +97,7 @@ def _is_value(x):
     return isinstance(x, (NamedTensor, jax.Array, numbers.Number))
 
 
-def _check_value(leaf, op, what, hint="convert it"):
+def _check_value(leaf: object, op: str, what: str, hint: str = "convert it") -> None:
     """A ``TypeError`` for a leaf JAX cannot trace; a :class:`NamedTensorError` for a Python
     int beyond JAX's integer type (where JAX raises ``OverflowError``)."""
     if not _is_value(leaf):
@@ -74,13 +107,13 @@ def _check_value(leaf, op, what, hint="convert it"):
         _validate.fits(leaf, _validate.default_int(), op, what)
 
 
-def _check_values(leaves, op, what):
+def _check_values(leaves: Sequence[object], op: str, what: str) -> None:
     """Every leaf is a tensor, an array or a number that JAX can hold."""
     for i, leaf in enumerate(leaves):
         _check_value(leaf, op, what if len(leaves) == 1 else f"{what} (leaf {i})")
 
 
-def _pair(out, op, what):
+def _pair(out: object, op: str, what: str) -> tuple[Any, ...] | list[Any]:
     """``f``'s output, which must be a pair such as ``(carry, y)``."""
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError(f"{op}: f must return a pair {what}, got {_describe(out)}")
@@ -91,19 +124,21 @@ class _Decorate:
     """The default of a transform's ``f``: called without ``f`` (``@nt.jit(static_argnames=
     ...)``), the transform returns a decorator; an explicit ``f=None`` is refused."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<decorator>"
 
 
 DECORATE = _Decorate()
 
 
-def _fn_name(f):
-    return getattr(f, "__name__", type(f).__name__)
+def _fn_name(f: object) -> str:
+    name: str = getattr(f, "__name__", type(f).__name__)
+    return name
 
 
 # --- jit --------------------------------------------------------------------------
-def _static_argnames(value, f=None):
+def _static_argnames(value: object, f: Callable[..., Any] | None = None) \
+        -> tuple[str, ...] | None:
     """``None``, a str or a sequence of str; with ``f``, each must be one of its parameters."""
     if value is None:
         return None
@@ -128,7 +163,7 @@ def _static_argnames(value, f=None):
     return tuple(names)
 
 
-def _diagnosis(check, *args):
+def _diagnosis(check: Callable[..., object], *args: Any) -> TypeError | NamedTensorError | None:
     """The error ``check(*args)`` raises (ours: it names the argument), or ``None``: how a
     JAX error on the slow path is turned into ours, raised ``from None``."""
     try:
@@ -138,14 +173,22 @@ def _diagnosis(check, *args):
     return None
 
 
-class Jitted:
+class _Compiled(Protocol[P, R_co]):
+    """What ``jax.jit`` returns, as ``Jitted`` uses it (typed with ``f``'s signature)."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+    def lower(self, *args: Any, **kwargs: Any) -> jax.stages.Lowered: ...
+    def trace(self, *args: Any, **kwargs: Any) -> jax.stages.Traced: ...
+
+
+class Jitted(Generic[P, R]):
     """A compiled function: call it, or ask for ``.code(*args)`` / ``.lower(*args)``."""
 
-    def __init__(self, f, static_argnames):
+    def __init__(self, f: Callable[P, R], static_argnames: str | Sequence[str] | None) -> None:
         self._f = f
         self._op = f"nt.jit({_fn_name(f)})"
         static = _static_argnames(static_argnames, f) or ()
-        self._jitted = jax.jit(self._traced(f), static_argnames=static)
+        self._jitted: _Compiled[P, R] = jax.jit(self._traced(f), static_argnames=static)
         self._static = frozenset(static)
         try:  # JAX makes a static name static when it is passed by position too
             params = list(inspect.signature(f).parameters.values())
@@ -156,11 +199,11 @@ class Jitted:
             and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
         functools.update_wrapper(self, f)
 
-    def _traced(self, f):
+    def _traced(self, f: Callable[..., Any]) -> Callable[..., Any]:
         """The function handed to ``jax.jit`` (``nt.jit(mesh=...)`` wraps it)."""
         return f
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return self._jitted(*args, **kwargs)
         except NamedTensorError:
@@ -176,7 +219,7 @@ class Jitted:
                 raise
             raise error from None
 
-    def _check_arguments(self, args, kwargs):
+    def _check_arguments(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
         """A ``TypeError`` naming ``nt.jit`` and the argument that JAX cannot trace (only on
         the error path; a TypeError of ``f``'s own is re-raised as it is)."""
         dynamic = [(f"argument {i}", a) for i, a in enumerate(args)
@@ -187,14 +230,15 @@ class Jitted:
                 _check_value(leaf, self._op, where, "convert it, or make it static with "
                                                     "static_argnames")
 
-    def _devices_agree(self, args, kwargs):
+    def _devices_agree(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
         """A :class:`DeviceMismatchError` naming both devices if the NamedTensor arguments are
         committed to different devices (only on the error path: off the hot path)."""
         committed = [t for t in _flatten((args, kwargs))[0] if _is_named(t) and
                      t.backend == "jax" and getattr(t.data, "committed", False)]
         _validate.devices_agree(committed, self._op)
 
-    def _staged(self, stage, args, kwargs):
+    def _staged(self, stage: Callable[..., S], args: Sequence[Any],
+                kwargs: Mapping[str, Any]) -> S:
         """``stage(*args, **kwargs)`` (the jitted function's ``lower`` or ``trace``), with a
         JAX refusal of an argument turned into ours."""
         try:
@@ -205,20 +249,29 @@ class Jitted:
                 raise
             raise error from None
 
-    def lower(self, *args, **kwargs):
+    def lower(self, *args: Any, **kwargs: Any) -> jax.stages.Lowered:
         """JAX's lowered computation for these arguments."""
         return self._staged(self._jitted.lower, args, kwargs)
 
-    def trace(self, *args, **kwargs):
+    def trace(self, *args: Any, **kwargs: Any) -> jax.stages.Traced:
         """JAX's traced computation for these arguments (what ``jax.export.export`` uses)."""
         return self._staged(self._jitted.trace, args, kwargs)
 
-    def code(self, *args, **kwargs):
+    def code(self, *args: Any, **kwargs: Any) -> str:
         """The traced program for these arguments, as text (StableHLO)."""
         return self.lower(*args, **kwargs).as_text()
 
 
-def jit(f=DECORATE, static_argnames=None, *, mesh=None, rules=None):
+@overload
+def jit(f: Callable[P, R], static_argnames: str | Sequence[str] | None = None, *,
+        mesh: Mesh | None = None, rules: "RulesLike | None" = None) -> Jitted[P, R]: ...
+@overload
+def jit(*, static_argnames: str | Sequence[str] | None = None, mesh: Mesh | None = None,
+        rules: "RulesLike | None" = None) -> Callable[[Callable[P, R]], Jitted[P, R]]: ...
+def jit(f: Callable[..., Any] | _Decorate = DECORATE,
+        static_argnames: str | Sequence[str] | None = None, *, mesh: Mesh | None = None,
+        rules: "RulesLike | None" = None) \
+        -> Jitted[..., Any] | Callable[[Callable[..., Any]], Jitted[..., Any]]:
     """Compile ``f`` with XLA. Names are static: other names retrace, the same names do not.
 
     >>> import namedtensor as nt
@@ -241,6 +294,7 @@ def jit(f=DECORATE, static_argnames=None, *, mesh=None, rules=None):
     True
     """
     _static_argnames(static_argnames)
+    checked: Rules | None = None
     if mesh is not None or rules is not None:
         from . import _sharding
         if mesh is None or rules is None:
@@ -248,23 +302,24 @@ def jit(f=DECORATE, static_argnames=None, *, mesh=None, rules=None):
                             f"axes each named axis is split over); got only "
                             f"{'mesh' if rules is None else 'rules'}")
         _sharding.check_mesh(mesh, "nt.jit")
-        rules = _sharding.check_rules(rules, "nt.jit")
-        _sharding.check_against(mesh, rules, "nt.jit", "")
-    if f is DECORATE:
+        checked = _sharding.check_rules(rules, "nt.jit")
+        _sharding.check_against(mesh, checked, "nt.jit", "")
+    if isinstance(f, _Decorate):
         return functools.partial(jit, static_argnames=static_argnames, mesh=mesh,
-                                 rules=None if rules is None else dict(rules))
-    f = _validate.function(f, "nt.jit")
-    if mesh is None:
+                                 rules=None if checked is None else dict(checked))
+    _validate.function(f, "nt.jit")
+    if mesh is None or checked is None:  # (together: checked above)
         return Jitted(f, static_argnames)
-    return _sharding.ShardedJitted(f, static_argnames, mesh, rules)
+    return _sharding.ShardedJitted(f, static_argnames, mesh, checked)
 
 
 # --- vmap -------------------------------------------------------------------------
-def _axis_size(leaves, over, op):
+def _axis_size(leaves: Sequence[object], over: str, op: str) -> int:
     sizes = {t.sizes[over]: t for t in leaves if _is_named(t) and over in t.names}
     if not sizes:
+        inputs = ", ".join(fmt_sizes(t.names, t.shape) for t in leaves if _is_named(t))
         raise AxisNameError(f"{op}: no input has an axis {over!r} to map over; inputs are "
-                            f"{', '.join(fmt_sizes(t.names, t.shape) for t in leaves if _is_named(t))}")
+                            f"{inputs}")
     if len(sizes) > 1:
         (a, ta), (b, tb) = list(sizes.items())[:2]
         raise AxisSizeError(f"{op}: axis {over!r} has size {a} in {fmt_sizes(ta.names, ta.shape)} "
@@ -272,11 +327,11 @@ def _axis_size(leaves, over, op):
     return next(iter(sizes))
 
 
-def _unwrap_outputs(out, over, op, record):
+def _unwrap_outputs(out: PyTree, over: str, op: str, record: Record) -> list[Array]:
     """Positional leaves of ``f``'s output; their names go into ``record`` (static)."""
     leaves, tree = _flatten(out)
     _check_values(leaves, op, "f's output")
-    names = []
+    names: list[tuple[str, ...] | None] = []
     for leaf in leaves:
         if _is_named(leaf):
             if over in leaf.names:
@@ -289,13 +344,18 @@ def _unwrap_outputs(out, over, op, record):
     return [leaf.data if _is_named(leaf) else leaf for leaf in leaves]
 
 
-def _rewrap(datas, record, front):
+def _rewrap(datas: Sequence[Array], record: Record, front: tuple[str, ...]) -> PyTree:
     tree, names = record[-1]
     leaves = [d if n is None else _wrap(d, front + n) for d, n in zip(datas, names)]
     return jax.tree_util.tree_unflatten(tree, leaves)
 
 
-def vmap(f=DECORATE, over=None):
+@overload
+def vmap(f: Callable[P, R], over: str) -> Callable[P, R]: ...
+@overload
+def vmap(*, over: str) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def vmap(f: Callable[..., Any] | _Decorate = DECORATE, over: str | None = None) \
+        -> Callable[..., Any]:
     """Map ``f`` over the named axis ``over``.
 
     Inside ``f`` tensors do not have ``over``; inputs without it are broadcast; every
@@ -309,16 +369,18 @@ def vmap(f=DECORATE, over=None):
     (('batch',), [12.0, 34.0])
     """
     over = _validate.name(over, "nt.vmap", "over")
-    if f is DECORATE:
+    if isinstance(f, _Decorate):
         return functools.partial(vmap, over=over)
     _validate.function(f, "nt.vmap")
     op = f"nt.vmap(over={over!r})"
 
     @functools.wraps(f)
-    def mapped(*args, **kwargs):
+    def mapped(*args: Any, **kwargs: Any) -> Any:
         leaves, tree = _flatten((args, kwargs))
         _axis_size(leaves, over, op)
-        in_axes, datas, inner_names = [], [], []
+        in_axes: list[int | None] = []
+        datas: list[Array] = []
+        inner_names: list[tuple[str, ...] | None] = []
         for leaf in leaves:
             if _is_named(leaf):
                 data = leaf.data if leaf.backend == "jax" else _jax_backend().asarray(leaf.data)
@@ -330,9 +392,9 @@ def vmap(f=DECORATE, over=None):
                 inner_names.append(None)
             in_axes.append(axis)
             datas.append(data)
-        record = []
+        record: Record = []
 
-        def inner(*datas):
+        def inner(*datas: Array) -> list[Array]:
             rebuilt = [d if n is None else _wrap(d, n) for d, n in zip(datas, inner_names)]
             inner_args, inner_kwargs = jax.tree_util.tree_unflatten(tree, rebuilt)
             return _unwrap_outputs(f(*inner_args, **inner_kwargs), over, op, record)
@@ -343,7 +405,8 @@ def vmap(f=DECORATE, over=None):
 
 
 # --- scan -------------------------------------------------------------------------
-def realign(reference, value, op, where, check_dtype=True):
+def realign(reference: PyTree, value: PyTree, op: str, where: str,
+            check_dtype: bool = True) -> PyTree:
     """``value``'s leaves laid out like ``reference``'s: names may come back in another
     order (order is layout), but the structure, the set of names and the sizes must
     hold (and the dtypes, with ``check_dtype``); an error names the difference:
@@ -389,25 +452,25 @@ def realign(reference, value, op, where, check_dtype=True):
     return jax.tree_util.tree_unflatten(ref_tree, out)
 
 
-def _strong_dtype(x):
+def _strong_dtype(x: object) -> object:
     """The dtype of an unnamed leaf, or ``None`` for a weakly typed one (a Python number),
     whose dtype JAX promotes to match."""
     if isinstance(x, numbers.Number) or not hasattr(x, "dtype"):
         return None
     if isinstance(x, jax.Array) and getattr(jax.typeof(x), "weak_type", False):
         return None
-    if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+    if jax.numpy.issubdtype(x.dtype, jax.dtypes.prng_key):
         return x.dtype  # a random key's dtype has no NumPy equivalent
     return _canonical(x.dtype)
 
 
-def _canonical(dtype):
+def _canonical(dtype: DTypeLike) -> np.dtype[Any]:
     """The dtype JAX computes in (float64 is float32 without x64): what a loop or a
     branch turns a NumPy leaf into, so that is what must agree."""
     return np.dtype(jax.dtypes.canonicalize_dtype(dtype))
 
 
-def _unroll(value, op):
+def _unroll(value: object, op: str) -> bool | int:
     """``lax.scan``'s ``unroll``: a bool or a positive int."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -418,7 +481,9 @@ def _unroll(value, op):
     return int(value)
 
 
-def scan(f, init, xs, over, *, length=None, reverse=False, unroll=1):
+def scan(f: Callable[[Carry, X], tuple[Carry, Y]], init: Carry, xs: X, over: str, *,
+         length: int | None = None, reverse: bool = False,
+         unroll: bool | int = 1) -> tuple[Carry, Y]:
     """Loop ``f(carry, x) -> (carry, y)`` over the named axis ``over`` of ``xs`` (``lax.scan``).
 
     Slices of ``xs`` lose ``over``; the stacked ``ys`` gain it as their first axis.
@@ -462,9 +527,9 @@ def scan(f, init, xs, over, *, length=None, reverse=False, unroll=1):
     xp = _jax_backend().xp
     datas = [xp.moveaxis(_jax_backend().asarray(t.data), t.names.index(over), 0) for t in leaves]
     slice_names = [tuple(n for n in t.names if n != over) for t in leaves]
-    record = []
+    record: Record = []
 
-    def body(carry, x_datas):
+    def body(carry: Any, x_datas: list[Array]) -> tuple[Any, list[Array]]:
         x = jax.tree_util.tree_unflatten(tree, [_wrap(d, n) for d, n in zip(x_datas, slice_names)])
         new_carry, y = _pair(f(carry, x), op, "(carry, y)")
         return realign(carry, new_carry, op, "carry"), _unwrap_outputs(y, over, op, record)
@@ -485,38 +550,45 @@ class TensorSpec:
     """
 
     __slots__ = ("names", "shape", "dtype")
+    names: tuple[str, ...]
+    shape: tuple[int | None, ...]
+    dtype: np.dtype[Any]
 
-    def __init__(self, sizes, dtype="float32"):
+    def __init__(self, sizes: SymbolicSizes, dtype: DTypeLike = "float32") -> None:
         self.names, self.shape = _validate.sizes(sizes, "nt.TensorSpec", symbolic=True)
         self.dtype = _validate.dtype(dtype, "nt.TensorSpec", allow_none=False)
 
     @property
-    def sizes(self):
+    def sizes(self) -> dict[str, int | None]:
         return dict(zip(self.names, self.shape))
 
     @classmethod
-    def like(cls, t):
+    def like(cls, t: NamedTensor) -> Self:
         """The spec of an existing tensor."""
         if not _is_named(t):
             raise TypeError(f"nt.TensorSpec.like: t must be a NamedTensor, got {_describe(t)}")
         return cls(t.sizes, t.dtype)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"TensorSpec({self.sizes}, dtype={self.dtype})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, TensorSpec) and (self.names, self.shape, self.dtype) == \
             (other.names, other.shape, other.dtype)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.names, self.shape, self.dtype))
 
 
-def _is_spec(x):
+def _is_spec(x: object) -> TypeGuard[TensorSpec]:
     return isinstance(x, TensorSpec)
 
 
-def callback(fn, result, *args):
+@overload
+def callback(fn: Callable[..., Any], result: TensorSpec, *args: Any) -> NamedTensor: ...
+@overload
+def callback(fn: Callable[..., Any], result: PyTree, *args: Any) -> PyTree: ...
+def callback(fn: Callable[..., Any], result: PyTree, *args: Any) -> PyTree:
     """Call Python/NumPy code ``fn(*args)`` from inside compiled code (``jax.pure_callback``).
 
     ``fn`` receives NumPy-backed NamedTensors and returns tensors matching ``result`` (a
@@ -544,18 +616,20 @@ def callback(fn, result, *args):
     _check_values(leaves, op, "args")
     names = [t.names if _is_named(t) else None for t in leaves]
     datas = [t.data if _is_named(t) else t for t in leaves]
-    failures = []  # what host raised, to re-raise as itself where the call is eager
+    # what host raised, to re-raise as itself where the call is eager
+    failures: list[Exception] = []
 
-    def check(out):
+    def check(out: PyTree) -> list[np.ndarray[Any, Any]]:
         got, got_tree = _flatten(out)
         if got_tree != spec_tree:
             raise NamedTensorError(f"{op}: {name} returned structure {got_tree}, but result "
                                    f"says {spec_tree}")
-        arrays = []
+        arrays: list[np.ndarray[Any, Any]] = []
         for spec, t in zip(specs, got):
             if not _is_named(t):
                 raise TypeError(f"{op}: {name} must return NamedTensors; got {_describe(t)}")
-            if set(t.names) != set(spec.names) or any(t.sizes[n] != spec.sizes[n] for n in spec.names):
+            if set(t.names) != set(spec.names) or \
+                    any(t.sizes[n] != spec.sizes[n] for n in spec.names):
                 raise AxisSizeError(f"{op}: {name} returned {fmt_sizes(t.names, t.shape)} but "
                                     f"result says {fmt_sizes(spec.names, spec.shape)}")
             if not np.can_cast(t.dtype, spec.dtype, "same_kind"):
@@ -566,7 +640,7 @@ def callback(fn, result, *args):
             arrays.append(np.asarray(t.align_to(*spec.names).numpy(), dtype=spec.dtype))
         return arrays
 
-    def host(*arrays):
+    def host(*arrays: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
         numpy = get_backend("numpy")
         rebuilt = [a if n is None else NamedTensor._new(np.asarray(a), n, numpy)
                    for a, n in zip(arrays, names)]
@@ -577,11 +651,13 @@ def callback(fn, result, *args):
             failures.append(e)
             raise
 
-    shapes = [jax.ShapeDtypeStruct(s.shape, s.dtype) for s in specs]
+    shapes = [jax.ShapeDtypeStruct(s.shape, s.dtype)  # type: ignore[no-untyped-call]  # jax: not annotated
+              for s in specs]
     try:
         out = jax.pure_callback(host, shapes, *datas, vmap_method="sequential")
         if not any(isinstance(o, jax.core.Tracer) for o in out):
-            out = jax.block_until_ready(out)  # eager: surface host's error here
+            # eager: surface host's error here
+            out = jax.block_until_ready(out)  # type: ignore[no-untyped-call]  # jax: not annotated
     except jax.errors.JaxRuntimeError:
         if failures:  # host failed during this (eager) call: raise its own error, not JAX's
             raise failures.pop() from None
@@ -594,17 +670,18 @@ class BenchmarkResult(NamedTuple):
     median: float
     min: float
     max: float
-    times: tuple
+    times: tuple[float, ...]
 
-    def __str__(self):
+    def __str__(self) -> str:
         f = self.format
         return f"median {f(self.median)} (min {f(self.min)}, max {f(self.max)}, " \
                f"{len(self.times)} runs)"
 
     @staticmethod
-    def format(seconds):
+    def format(seconds: float) -> str:
         """``0.0000123`` -> ``"12.3 us"``."""
-        if not _validate.real(seconds, "nt.BenchmarkResult.format", "seconds") >= 0:
+        _validate.real(seconds, "nt.BenchmarkResult.format", "seconds")
+        if not seconds >= 0:
             raise NamedTensorError(f"nt.BenchmarkResult.format: seconds must be non-negative, "
                                    f"got {seconds}")
         for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
@@ -613,11 +690,12 @@ class BenchmarkResult(NamedTuple):
         return f"{seconds * 1e9:.3g} ns"
 
 
-def _block(out):
-    return jax.block_until_ready(out)
+def _block(out: PyTree) -> PyTree:
+    return jax.block_until_ready(out)  # type: ignore[no-untyped-call]  # jax: not annotated
 
 
-def benchmark(fn, *args, warmup=5, repeat=100, number=1):
+def benchmark(fn: Callable[[*Ts], object], *args: *Ts, warmup: int = 5, repeat: int = 100,
+              number: int = 1) -> BenchmarkResult:
     """Time ``fn(*args)``: warm up, then ``repeat`` samples, each blocking until every
     output is ready (JAX dispatches asynchronously).
 
@@ -644,7 +722,7 @@ def benchmark(fn, *args, warmup=5, repeat=100, number=1):
     number = _validate.integer(number, op, "number", low=1)
     for _ in range(warmup):
         _block(fn(*args))
-    times = []
+    times: list[float] = []
     for _ in range(repeat):
         start = time.perf_counter()
         for _ in range(number):

@@ -12,33 +12,40 @@ import math
 import numbers
 import operator
 import os
-from collections.abc import Mapping, Set
+from collections.abc import Callable, KeysView, Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
 from ._errors import AxisNameError, AxisSizeError, DeviceMismatchError, NamedTensorError
 from ._names import fmt_sizes, parse_names
+from ._types import Array, DTypeLike, Real, Shape
+
+if TYPE_CHECKING:
+    import jax
+
+    from ._tensor import NamedTensor
 
 __all__ = ["names", "name_group", "name", "sizes", "is_symbolic", "allocation", "nesting",
            "dtype", "fits", "backend", "device", "placement", "devices_agree", "function", "key",
            "integer", "real", "to_float", "default_float", "default_int", "accumulation_dtype"]
 
 MAX_BYTES = 2**63 - 1
-_KEYS = type({}.keys())  # a dict's keys: a set type, but ordered
+_KEYS: type[KeysView[Any]] = type({}.keys())  # a dict's keys: a set type, but ordered
 _MAX_DEPTH = 64  # NumPy's and XLA's limit on the number of axes
 
 
-def _type(value):
+def _type(value: object) -> str:
     return type(value).__name__
 
 
 # --- names and sizes ----------------------------------------------------------------
-def _unordered(value):
+def _unordered(value: object) -> bool:
     """A set (a dict's keys excepted: they keep their order)."""
     return isinstance(value, Set) and not isinstance(value, _KEYS)
 
 
-def names(value, op, arg="names"):
+def names(value: Any, op: str, arg: str = "names") -> tuple[str, ...]:
     """A tuple of valid, unique names from ``"a b"`` or a sequence of str.
 
     A set or a mapping is refused: a set's order comes from hashing, not from the data,
@@ -59,7 +66,7 @@ def names(value, op, arg="names"):
     return parse_names(value, op)
 
 
-def name_group(value, op, arg="names"):
+def name_group(value: Any, op: str, arg: str = "names") -> tuple[str, ...]:
     """One name, or a sequence of names whose order the result does not depend on (the
     axes a reduction or ``nt.dot`` sums over): a tuple of str. Sets are refused as
     everywhere names are given (SPEC section 15), although their order would not show."""
@@ -69,15 +76,15 @@ def name_group(value, op, arg="names"):
             not hasattr(value, "__iter__"):
         raise TypeError(f"{op}: {arg} must be one axis name or a sequence of names, got "
                         f"{_type(value)}")
-    value = tuple(value)
-    for n in value:
+    group = tuple(value)
+    for n in group:
         if not isinstance(n, str):
             raise TypeError(f"{op}: {arg} must be one axis name or a sequence of names; got "
                             f"an entry of type {_type(n)}")
-    return value
+    return group
 
 
-def name(value, op, arg="name"):
+def name(value: object, op: str, arg: str = "name") -> str:
     """One valid axis name."""
     if not isinstance(value, str):
         raise TypeError(f"{op}: {arg} must be one axis name (a str), got {_type(value)}")
@@ -85,7 +92,8 @@ def name(value, op, arg="name"):
     return value
 
 
-def integer(value, op, arg, low=None, high=None):
+def integer(value: object, op: str, arg: str, low: int | None = None,
+            high: int | None = None) -> int:
     """A Python int (NumPy integers accepted, bools and floats refused) in ``[low, high]``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{op}: {arg} must be an int, got {_type(value)}")
@@ -97,24 +105,36 @@ def integer(value, op, arg, low=None, high=None):
     return value
 
 
-def real(value, op, arg):
+def real(value: object, op: str, arg: str) -> Real:
     """A real Python/NumPy scalar (int or float, not bool, not an array)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)) \
-            or isinstance(value, np.complexfloating):
+    # np.integer and np.floating: np.number less np.complexfloating
+    if isinstance(value, (bool, np.bool_)) or \
+            not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise TypeError(f"{op}: {arg} must be a real number (an int or a float), got "
                         f"{_type(value)}")
     return value
 
 
-def to_float(value):
+def to_float(value: Real) -> float:
     """A real number as a float; an int beyond float's range as +-inf (not OverflowError)."""
     try:
         return float(value)
     except OverflowError:
-        return math.inf if value > 0 else -math.inf
+        return -math.inf if value < 0 else math.inf
 
 
-def sizes(value, op, arg="sizes", symbolic=False, rest=False):
+@overload
+def sizes(value: object, op: str, arg: str = "sizes", symbolic: Literal[False] = False,
+          rest: bool = False) -> tuple[tuple[str, ...], Shape]: ...
+
+
+@overload
+def sizes(value: object, op: str, arg: str = "sizes", *, symbolic: bool,
+          rest: bool = False) -> tuple[tuple[str, ...], tuple[int | None, ...]]: ...
+
+
+def sizes(value: object, op: str, arg: str = "sizes", symbolic: bool = False,
+          rest: bool = False) -> tuple[tuple[str, ...], tuple[int | None, ...]]:
     """``(names, shape)`` from an ordered mapping ``{"batch": 32, "feat": 128}``.
 
     Sizes are non-negative ints; with ``symbolic``, ``None`` is allowed too, and with
@@ -130,7 +150,7 @@ def sizes(value, op, arg="sizes", symbolic=False, rest=False):
             raise AxisNameError(f"{op}: invalid axis name {k!r} in {arg}; a name is a Python "
                                 f"identifier such as 'batch' or 'd_model'")
     axes = parse_names(keys, op)
-    shape = []
+    shape: list[int | None] = []
     for n in axes:
         s = value[n]
         if s is None and symbolic:
@@ -138,7 +158,7 @@ def sizes(value, op, arg="sizes", symbolic=False, rest=False):
             continue
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
             if is_symbolic(s):
-                shape.append(s)
+                shape.append(value[n])  # a symbolic dimension, which behaves as an int
                 continue
             raise TypeError(f"{op}: the size of axis {n!r} in {arg} must be an int"
                             f"{' or None' if symbolic else ''}, got {_type(s)}")
@@ -150,13 +170,13 @@ def sizes(value, op, arg="sizes", symbolic=False, rest=False):
     return axes, tuple(shape)
 
 
-def is_symbolic(size):
+def is_symbolic(size: Any) -> bool:
     """A symbolic size of ``jax.export`` (only met while ``nt.export`` traces)."""
     import jax.export
     return jax.export.is_symbolic_dim(size)
 
 
-def _memory():
+def _memory() -> int:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
@@ -166,7 +186,8 @@ def _memory():
 _LIMIT = min(MAX_BYTES, _memory())  # the machine's memory does not change while we run
 
 
-def allocation(axes, shape, dtype_, op):
+def allocation(axes: Sequence[str], shape: Sequence[int], dtype_: DTypeLike,
+               op: str) -> None:
     """Refuse an allocation over 2**63-1 bytes or beyond this machine's memory, before
     anything is allocated (XLA aborts the process on such a request). A symbolic size
     (inside ``nt.export``) is unknown until the exported program runs: not checked."""
@@ -180,7 +201,7 @@ def allocation(axes, shape, dtype_, op):
                             f"can hold ({_LIMIT:.3g} bytes)")
 
 
-def nesting(data, op):
+def nesting(data: object, op: str) -> None:
     """Refuse lists nested deeper than an array can have axes (before NumPy/JAX recurse)."""
     depth = 0
     while isinstance(data, (list, tuple)) and data:
@@ -192,14 +213,25 @@ def nesting(data, op):
 
 
 # --- dtypes -----------------------------------------------------------------------
-def dtype(value, op, arg="dtype", allow_none=True):
+@overload
+def dtype(value: object, op: str, arg: str = "dtype", *,
+          allow_none: Literal[False]) -> "np.dtype[Any]": ...
+
+
+@overload
+def dtype(value: object, op: str, arg: str = "dtype",
+          allow_none: bool = True) -> "np.dtype[Any] | None": ...
+
+
+def dtype(value: Any, op: str, arg: str = "dtype",
+          allow_none: bool = True) -> "np.dtype[Any] | None":
     """A NumPy dtype of a kind namedtensor computes with (bool, int, float, complex)."""
     if value is None:
         if allow_none:
             return None
         raise TypeError(f"{op}: {arg} must be a dtype such as 'float32', got None")
     try:
-        result = np.dtype(value)
+        result: np.dtype[Any] = np.dtype(value)
     except (TypeError, ValueError, SyntaxError):
         if isinstance(value, str):  # the right type, an unknown value
             raise NamedTensorError(f"{op}: unknown {arg} {value!r}; use a NumPy dtype name "
@@ -214,7 +246,7 @@ def dtype(value, op, arg="dtype", allow_none=True):
     return result
 
 
-def fits(value, dtype_, op, what="value"):
+def fits(value: int, dtype_: "np.dtype[Any]", op: str, what: str = "value") -> None:
     """A Python int ``value`` must be representable in the integer ``dtype_`` (no wrapping).
     The message gives the range, not the value (it may come from the data)."""
     dtype_ = np.dtype(dtype_)
@@ -227,7 +259,7 @@ def fits(value, dtype_, op, what="value"):
 
 
 # --- backends and devices --------------------------------------------------------------
-def backend(value, op):
+def backend(value: object, op: str) -> str:
     """A backend name: ``"jax"`` or ``"numpy"`` (``None``: the default, ``"jax"`` unless
     ``nt.use_backend`` set another for this thread)."""
     from .backends import NAMES
@@ -241,7 +273,7 @@ def backend(value, op):
     return value
 
 
-def device(value, op, backend="jax"):
+def device(value: object, op: str, backend: str = "jax") -> "jax.Device":
     """A JAX device from ``"cpu"``, ``"gpu:1"`` or a ``jax.Device``; for the numpy backend,
     ``"cpu"`` (the host). Unknown platforms and indices out of range are refused."""
     import jax
@@ -280,20 +312,20 @@ def device(value, op, backend="jax"):
     return available[i]
 
 
-def placement(t):
+def placement(t: "NamedTensor") -> str:
     """Where a tensor lives, for a message: ``cpu:0``, or for one laid out over several
     devices ``mesh {'data': 4} over cpu:0,cpu:1,cpu:2,cpu:3``."""
-    where = t.device
+    where: str = t.device
     mesh = getattr(getattr(t.data, "sharding", None), "mesh", None)
     if "," in where and mesh is not None:
         return f"mesh {dict(mesh.shape)} over {where}"
     return where
 
 
-def devices_agree(tensors, op):
+def devices_agree(tensors: Sequence["NamedTensor"], op: str) -> None:
     """Raise :class:`DeviceMismatchError` if the tensors are committed to different devices,
     or laid out over different sets of devices (different meshes)."""
-    seen = {}
+    seen: dict[str, int] = {}
     for i, t in enumerate(tensors):
         d = t.device
         if d != "traced":
@@ -309,18 +341,18 @@ def devices_agree(tensors, op):
 
 
 # --- functions and keys -----------------------------------------------------------------
-def function(value, op, arg="f"):
+def function(value: object, op: str, arg: str = "f") -> Callable[..., Any]:
     """A callable."""
     if not callable(value):
         raise TypeError(f"{op}: {arg} must be callable, got {_type(value)}")
     return value
 
 
-def key(value, op):
+def key(value: Any, op: str) -> Array:
     """A JAX random key: a typed key (``nt.random.key``) or a legacy uint32 ``(2,)`` key."""
     import jax
     dt = getattr(value, "dtype", None)
-    if dt is not None and jax.dtypes.issubdtype(dt, jax.dtypes.prng_key):
+    if dt is not None and jax.numpy.issubdtype(dt, jax.dtypes.prng_key):
         if np.ndim(value) != 0:
             raise NamedTensorError(f"{op}: key must be one key, got an array of {np.shape(value)} "
                                    f"keys; unpack them: k1, k2 = nt.random.split(key)")
@@ -333,20 +365,20 @@ def key(value, op):
 
 
 # --- dtype rules both backends share -------------------------------------------------
-def default_float():
+def default_float() -> "np.dtype[Any]":
     """float32, or float64 when JAX's x64 mode is on (the dtype of transcendental
     functions of integers, on both backends)."""
     import jax
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
 
 
-def default_int():
+def default_int() -> "np.dtype[Any]":
     """int32, or int64 when JAX's x64 mode is on (JAX's integer for Python ints)."""
     import jax
     return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
 
 
-def accumulation_dtype(dtype_):
+def accumulation_dtype(dtype_: DTypeLike) -> "np.dtype[Any]":
     """The dtype ``jnp.sum`` returns for ``dtype_``: bool and narrower signed integers
     -> int32 (int64 with x64), narrower unsigned -> uint32 (uint64), others unchanged.
     Einsum, dot and cumsum accumulate in it on both backends, so they never wrap where

@@ -10,7 +10,8 @@ costs one dispatch. NumPy-backend inputs compute with JAX and come back as NumPy
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from ._names import did_you_mean, index_of, parse_names
 from ._ops import as_operand, common_backend, data_on
 from ._shape import _describe
 from ._tensor import NamedTensor
+from ._types import Array, DTypeLike, Names, Real, Shape
+from .backends import Backend
 
 __all__ = ["conv", "pool", "pad"]
 
@@ -30,9 +33,20 @@ _REDUCES = ("max", "mean", "sum")
 _MODES = ("constant", "edge", "reflect", "wrap")
 _MAX = 2**31 - 1  # strides, dilations and pad widths: XLA takes them as 32-bit ints
 
+# stride=, dilation=: one int for every spatial axis, or {spatial name: int}
+PerAxis: TypeAlias = int | Mapping[str, int]
+# padding=: "VALID", "SAME" or {spatial name: (low, high)}
+Padding: TypeAlias = Literal["VALID", "SAME"] | Mapping[str, tuple[int, int]]
+# padding as the plans take it: "VALID", "SAME" or (low, high) per spatial axis
+Pads: TypeAlias = str | tuple[tuple[int, int], ...]
+PadMode: TypeAlias = Literal["constant", "edge", "reflect", "wrap"]
+Reduce: TypeAlias = Literal["max", "mean", "sum"]
+# a role in a convolution's layout: "N", "C", "O", "I", or the index of a spatial axis
+Role: TypeAlias = str | int
+
 
 # --- argument checks -------------------------------------------------------------------
-def _tensor(value, op, arg):
+def _tensor(value: object, op: str, arg: str) -> NamedTensor:
     """A NamedTensor argument (a scalar or positional array is a TypeError)."""
     value = as_operand(value, op)
     if not isinstance(value, NamedTensor):
@@ -40,7 +54,7 @@ def _tensor(value, op, arg):
     return value
 
 
-def _mapping(value, op, arg, what):
+def _mapping(value: object, op: str, arg: str, what: str) -> Mapping[Any, Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"{op}: {arg} must be a mapping {what}, got {type(value).__name__}")
     for k in value:
@@ -51,7 +65,8 @@ def _mapping(value, op, arg, what):
     return value
 
 
-def _per_axis(value, spatial, default, op, arg):
+def _per_axis(value: object, spatial: tuple[str, ...], default: Callable[[str], int], op: str,
+              arg: str) -> tuple[int, ...]:
     """An int or a mapping spatial name -> int (each >= 1), as a tuple over ``spatial``;
     names left out of a mapping take ``default(name)``."""
     if isinstance(value, Mapping):
@@ -65,11 +80,10 @@ def _per_axis(value, spatial, default, op, arg):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{op}: {arg} must be an int or a mapping spatial name -> int, got "
                         f"{type(value).__name__}")
-    value = V.integer(value, op, arg, 1, _MAX)
-    return (value,) * len(spatial)
+    return (V.integer(value, op, arg, 1, _MAX),) * len(spatial)
 
 
-def _padding(value, spatial, op):
+def _padding(value: object, spatial: tuple[str, ...], op: str) -> Pads:
     """``"VALID"``, ``"SAME"`` or a tuple of ``(low, high)`` over ``spatial``."""
     if isinstance(value, str):
         if value not in _PADDINGS:
@@ -89,36 +103,40 @@ def _padding(value, spatial, op):
                  for n in spatial)
 
 
-def _pair(value, op, arg):
+def _pair(value: object, op: str, arg: str) -> tuple[int, int]:
     """``(before, after)``: two non-negative ints."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         length = f" of length {len(value)}" if isinstance(value, (tuple, list)) else ""
         raise TypeError(f"{op}: {arg} must be a pair (before, after) of ints, got "
                         f"{type(value).__name__}{length}")
-    return tuple(V.integer(v, op, arg, 0, _MAX) for v in value)
+    before, after = (V.integer(v, op, arg, 0, _MAX) for v in value)
+    return before, after
 
 
-def _float_dtype(t, op, arg):
+def _float_dtype(t: NamedTensor, op: str, arg: str) -> None:
     kind = t.dtype.kind
     if kind not in "fc" and t.dtype.name != "bfloat16":
         raise TypeError(f"{op}: {arg} {_describe(t)} has dtype {t.dtype}; convolution needs "
                         f"floating or complex tensors: cast with t.astype('float32')")
 
 
-def _pads(size, window, stride, padding):
+def _pads(size: int, window: int, stride: int,
+          padding: str | tuple[int, int]) -> tuple[int, int]:
     """(low, high) of ``"SAME"`` padding (as ``lax.padtype_to_pads``), else ``padding``."""
     if padding == "VALID":
         return 0, 0
-    if padding != "SAME":
+    if not isinstance(padding, str):  # not "SAME": (low, high)
         return padding
     out = -(-size // stride)
     total = max((out - 1) * stride + window - size, 0)
     return total // 2, total - total // 2
 
 
-def _outputs(names, sizes, windows, strides, pads, op, what):
+def _outputs(names: Sequence[str], sizes: Sequence[int], windows: Sequence[int],
+             strides: Sequence[int], pads: Sequence[tuple[int, int]], op: str,
+             what: str) -> tuple[int, ...]:
     """The spatial output sizes, refusing a window larger than the padded input."""
-    out = []
+    out: list[int] = []
     for n, s, w, st, (lo, hi) in zip(names, sizes, windows, strides, pads):
         if not all(isinstance(v, (int, np.integer)) for v in (s, w)):
             out.append((s + lo + hi - w) // st + 1)  # a symbolic size (nt.export)
@@ -133,7 +151,9 @@ def _outputs(names, sizes, windows, strides, pads, op, what):
     return tuple(out)
 
 
-def _allocations(names, shape, spatial, pads, out_names, out_shape, dtype, op):
+def _allocations(names: tuple[str, ...], shape: Shape, spatial: Sequence[str],
+                 pads: Sequence[tuple[int, int]], out_names: tuple[str, ...], out_shape: Shape,
+                 dtype: DTypeLike, op: str) -> None:
     """Refuse a padded input or a result beyond memory before XLA is asked for it."""
     lo_hi = dict(zip(spatial, pads))
     padded = tuple(s + sum(lo_hi.get(n, (0, 0))) for n, s in zip(names, shape))
@@ -141,20 +161,21 @@ def _allocations(names, shape, spatial, pads, out_names, out_shape, dtype, op):
     V.allocation(out_names, out_shape, dtype, op)
 
 
-def _finish(out, backend, names):
+def _finish(out: Array, backend: Backend, names: tuple[str, ...]) -> NamedTensor:
     """Wrap ``out`` (a JAX array) on ``backend``: a NumPy input gets a NumPy result."""
     if backend.name == "numpy":
         out = np.asarray(out)
     return _new(out, names, backend)
 
 
-def _jax_data(t, op):
+def _jax_data(t: NamedTensor, op: str) -> Array:
     from .backends import get_backend
     return data_on(t, get_backend("jax"), op)
 
 
 # --- conv ------------------------------------------------------------------------------
-def _arrange(names, shape, groups):
+def _arrange(names: tuple[str, ...], shape: Shape, groups: Mapping[Role, tuple[str, ...]]
+             ) -> tuple[tuple[int, ...] | None, Shape | None, tuple[Role, ...]]:
     """How to lay one operand out as one axis per role without a fixed layout.
 
     ``groups`` maps a role to its names (in the order they are merged). Roles keep the
@@ -164,7 +185,7 @@ def _arrange(names, shape, groups):
     one name) and the roles in the merged layout.
     """
     role = {n: r for r, members in groups.items() for n in members}
-    order = []
+    order: list[Role] = []
     for n in names:
         if role[n] not in order:
             order.append(role[n])
@@ -178,7 +199,10 @@ def _arrange(names, shape, groups):
 
 
 @cached(1024)
-def _conv_plan(xn, xs, kn, ks, window, over, strides, padding, dilation, op):
+def _conv_plan(xn: tuple[str, ...], xs: Shape, kn: tuple[str, ...], ks: Shape,
+               window: tuple[tuple[str, str], ...], over: tuple[str, ...],
+               strides: tuple[int, ...], padding: Pads, dilation: tuple[int, ...],
+               op: str) -> tuple[Callable[[Array, Array], Array], tuple[str, ...]]:
     """(compiled function of the two arrays, output names) for one convolution."""
     import jax
     from jax import lax
@@ -196,8 +220,10 @@ def _conv_plan(xn, xs, kn, ks, window, over, strides, padding, dilation, op):
     what = "kernel (dilated)" if any(d > 1 for d in dilation) else "kernel"
     out_sp = _outputs(spatial, [xsize[a] for a in spatial], spans, strides, pads, op, what)
 
-    xroles = {"N": batch, "C": over, **{i: (a,) for i, a in enumerate(spatial)}}
-    kroles = {"O": out_ch, "I": over, **{i: (k,) for i, (_, k) in enumerate(window)}}
+    xroles: dict[Role, tuple[str, ...]] = {"N": batch, "C": over,
+                                           **{i: (a,) for i, a in enumerate(spatial)}}
+    kroles: dict[Role, tuple[str, ...]] = {"O": out_ch, "I": over,
+                                           **{i: (k,) for i, (_, k) in enumerate(window)}}
     xperm, xmerged, xorder = _arrange(xn, xs, xroles)
     kperm, kmerged, korder = _arrange(kn, ks, kroles)
     oorder = tuple("O" if r == "C" else r for r in xorder)
@@ -206,7 +232,8 @@ def _conv_plan(xn, xs, kn, ks, window, over, strides, padding, dilation, op):
         (xorder.index("N"), xorder.index("C"), *(xorder.index(i) for i in spatial_idx)),
         (korder.index("O"), korder.index("I"), *(korder.index(i) for i in spatial_idx)),
         (oorder.index("N"), oorder.index("O"), *(oorder.index(i) for i in spatial_idx)))
-    expand = {"N": batch, "O": out_ch, **{i: (a,) for i, a in enumerate(spatial)}}
+    expand: dict[Role, tuple[str, ...]] = {"N": batch, "O": out_ch,
+                                           **{i: (a,) for i, a in enumerate(spatial)}}
     out_names = tuple(n for r in oorder for n in expand[r])
     out_size = {**{n: ksize[n] for n in out_ch}, **{n: xsize[n] for n in batch},
                 **dict(zip(spatial, out_sp))}
@@ -214,7 +241,7 @@ def _conv_plan(xn, xs, kn, ks, window, over, strides, padding, dilation, op):
     simple = all(len(expand[r]) == 1 for r in oorder)
     _allocations(xn, xs, spatial, pads, out_names, out_shape, np.float32, op)
 
-    def run(x, k):
+    def run(x: Array, k: Array) -> Array:
         if xperm is not None:
             x = lax.transpose(x, xperm)
         if xmerged is not None:
@@ -230,7 +257,8 @@ def _conv_plan(xn, xs, kn, ks, window, over, strides, padding, dilation, op):
     return jax.jit(run), out_names
 
 
-def conv(x, kernel, window, over, *, stride=1, padding="VALID", dilation=1):
+def conv(x: NamedTensor, kernel: NamedTensor, window: Mapping[str, str], over: Names, *,
+         stride: PerAxis = 1, padding: Padding = "VALID", dilation: PerAxis = 1) -> NamedTensor:
     """Convolution by name (cross-correlation, as ``lax.conv_general_dilated``).
 
     ``window`` maps each spatial axis of ``x`` to the kernel's axis that slides over it;
@@ -268,7 +296,7 @@ def conv(x, kernel, window, over, *, stride=1, padding="VALID", dilation=1):
     if not window:
         raise NamedTensorError(f"{op}: window is empty; map at least one spatial axis of x "
                                f"to a kernel axis, such as {{'height': 'kh'}}")
-    kaxes = []
+    kaxes: list[str] = []
     for a, k in window.items():
         if not isinstance(k, str):
             raise TypeError(f"{op}: window[{a!r}] must be a kernel axis name (str), got "
@@ -279,10 +307,10 @@ def conv(x, kernel, window, over, *, stride=1, padding="VALID", dilation=1):
             raise AxisNameError(f"{op}: kernel axis {k!r} is given for two spatial axes in "
                                 f"window {dict(window)}")
         kaxes.append(k)
-    over = V.name_group(over, op, "over")
-    parse_names(over, op)
+    group = V.name_group(over, op, "over")
+    parse_names(group, op)
     spatial = tuple(window)
-    for n in over:
+    for n in group:
         for t, arg in ((x, "x"), (kernel, "kernel")):
             if n not in t._names:
                 raise AxisNameError(f"{op}: over names {n!r}, which {arg} {_describe(t)} "
@@ -294,22 +322,22 @@ def conv(x, kernel, window, over, *, stride=1, padding="VALID", dilation=1):
             raise AxisSizeError(f"{op}: axis {n!r} (in over) has size {x.sizes[n]} in x "
                                 f"{_describe(x)} but {kernel.sizes[n]} in kernel "
                                 f"{_describe(kernel)}")
-    shared = [n for n in kernel._names if n in x._names and n not in over and n not in kaxes]
+    shared = [n for n in kernel._names if n in x._names and n not in group and n not in kaxes]
     if shared:
         raise AxisNameError(f"{op}: {shared} in both x {_describe(x)} and kernel "
                             f"{_describe(kernel)} but not in over; add them to over to sum "
                             f"them, or rename the kernel's output axes")
     strides = _per_axis(stride, spatial, lambda n: 1, op, "stride")
-    dilation = _per_axis(dilation, spatial, lambda n: 1, op, "dilation")
-    padding = _padding(padding, spatial, op)
+    dilations = _per_axis(dilation, spatial, lambda n: 1, op, "dilation")
+    pads = _padding(padding, spatial, op)
     _float_dtype(x, op, "x")
     _float_dtype(kernel, op, "kernel")
     if x.dtype != kernel.dtype:
         raise TypeError(f"{op}: x is {x.dtype} but kernel is {kernel.dtype}; cast one with "
                         f"t.astype(...) so both have one dtype")
     run, names = _conv_plan(x._names, tuple(x._data.shape), kernel._names,
-                            tuple(kernel._data.shape), tuple(window.items()), over, strides,
-                            padding, dilation, op)
+                            tuple(kernel._data.shape), tuple(window.items()), group, strides,
+                            pads, dilations, op)
     try:
         out = run(_jax_data(x, op), _jax_data(kernel, op))
     except ValueError:  # JAX refuses operands committed to different devices
@@ -319,7 +347,10 @@ def conv(x, kernel, window, over, *, stride=1, padding="VALID", dilation=1):
 
 
 # --- pool ------------------------------------------------------------------------------
-def _counts(names, shape, spatial, windows, strides, pads, out_sp):
+def _counts(names: tuple[str, ...], shape: Shape, spatial: tuple[str, ...],
+            windows: tuple[int, ...], strides: tuple[int, ...],
+            pads: tuple[tuple[int, int], ...], out_sp: tuple[int, ...]
+            ) -> "int | np.ndarray[Any, Any]":
     """How many input elements (not padding) each window of a mean holds: a NumPy array
     shaped for broadcasting against the output, or one number."""
     if all(p == (0, 0) for p in pads):
@@ -333,7 +364,9 @@ def _counts(names, shape, spatial, windows, strides, pads, out_sp):
 
 
 @cached(1024)
-def _pool_plan(names, shape, dtype, window, strides, padding, reduce, op):
+def _pool_plan(names: tuple[str, ...], shape: Shape, dtype: "np.dtype[Any]",
+               window: tuple[tuple[str, int], ...], strides: tuple[int, ...], padding: Pads,
+               reduce: str, op: str) -> Callable[[Array], Array]:
     import jax
     import jax.numpy as jnp
     from jax import lax
@@ -369,7 +402,7 @@ def _pool_plan(names, shape, dtype, window, strides, padding, reduce, op):
     count = _counts(names, shape, spatial, windows, strides, pads, out_sp) \
         if reduce == "mean" else None
 
-    def run(x):
+    def run(x: Array) -> Array:
         x = x.astype(acc)
         y = lax.reduce_window(x, np.array(init, acc), computation, dims, steps, allpads)
         if count is not None:
@@ -379,7 +412,8 @@ def _pool_plan(names, shape, dtype, window, strides, padding, reduce, op):
     return jax.jit(run)
 
 
-def pool(x, window, *, reduce="max", stride=None, padding="VALID"):
+def pool(x: NamedTensor, window: Mapping[str, int], *, reduce: Reduce = "max",
+         stride: PerAxis | None = None, padding: Padding = "VALID") -> NamedTensor:
     """Pooling by name: the maximum, mean or sum over windows of the named spatial axes.
 
     ``stride`` defaults to the window (non-overlapping windows). With padding, ``mean``
@@ -423,34 +457,38 @@ def pool(x, window, *, reduce="max", stride=None, padding="VALID"):
         raise NamedTensorError(f"{op}: unknown reduce {reduce!r}; choose one of "
                                f"{list(_REDUCES)}")
     default = dict(zip(spatial, sizes))
-    strides = sizes if stride is None else _per_axis(stride, spatial, default.get, op, "stride")
-    padding = _padding(padding, spatial, op)
+    strides = sizes if stride is None else \
+        _per_axis(stride, spatial, default.__getitem__, op, "stride")
+    pads = _padding(padding, spatial, op)
     data = _jax_data(x, op)  # NumPy int64/float64 data computes as JAX holds it
     run = _pool_plan(x._names, tuple(x._data.shape), np.dtype(data.dtype),
-                     tuple(zip(spatial, sizes)), strides, padding, reduce, op)
+                     tuple(zip(spatial, sizes)), strides, pads, reduce, op)
     return _finish(run(data), x._backend, x._names)
 
 
 # --- pad -------------------------------------------------------------------------------
-def _pad_value(value, dtype, op):
+def _pad_value(value: object, dtype: "np.dtype[Any]", op: str) -> Real:
     if isinstance(value, (bool, np.bool_)):
         if dtype.kind != "b":
             raise TypeError(f"{op}: value {value!r} is a bool but the tensor is {dtype}")
         return bool(value)
-    value = V.real(value, op, "value")
+    number = V.real(value, op, "value")
     if dtype.kind == "b":
         raise TypeError(f"{op}: a {dtype} tensor is padded with True or False, got "
-                        f"{type(value).__name__}")
+                        f"{type(number).__name__}")
     if dtype.kind in "iu":
-        if not isinstance(value, (int, np.integer)) and not float(value).is_integer():
-            raise NamedTensorError(f"{op}: value {value!r} is not an integer but the tensor is "
-                                   f"{dtype}; it would be truncated")
-        value = int(value)
-        V.fits(value, dtype, op, "padding value")
-    return value
+        if not isinstance(number, (int, np.integer)) and not float(number).is_integer():
+            raise NamedTensorError(f"{op}: value {number!r} is not an integer but the tensor "
+                                   f"is {dtype}; it would be truncated")
+        # a numbers.Real (Fraction) converts with int(), but typeshed's Real is not SupportsInt
+        integer = int(number)  # type: ignore[arg-type]
+        V.fits(integer, dtype, op, "padding value")
+        return integer
+    return number
 
 
-def pad(t, widths, mode="constant", value=0):
+def pad(t: NamedTensor, widths: Mapping[str, tuple[int, int]], mode: PadMode = "constant",
+        value: Real = 0) -> NamedTensor:
     """Pad named axes: ``widths`` maps a name to ``(before, after)``.
 
     >>> import namedtensor as nt

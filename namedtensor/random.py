@@ -15,6 +15,8 @@ with axes is refused. Results are JAX tensors with ``sizes``' names in their ord
 """
 
 import math
+from collections.abc import Sequence
+from typing import Any, TypeAlias, cast
 
 import jax
 import jax.numpy as jnp
@@ -24,21 +26,33 @@ from . import _validate
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import did_you_mean, fmt_sizes
 from ._tensor import NamedTensor
+from ._types import Array, DTypeLike, Real, Sizes
 from .backends import get_backend
 
 __all__ = ["key", "split", "normal", "uniform", "bernoulli", "randint", "categorical",
            "permutation", "dropout"]
 
+# a bound or a probability: a number, a 0-d array, or a NamedTensor broadcast by name
+RealOperand: TypeAlias = "Real | NamedTensor | jax.Array | np.ndarray[Any, Any]"
+IntOperand: TypeAlias = "int | np.integer[Any] | NamedTensor | jax.Array | np.ndarray[Any, Any]"
+# the abstract dtypes (jnp.floating, ...) an argument may have
+_Kinds: TypeAlias = Sequence[type[Any]]
+
 
 # --- keys -------------------------------------------------------------------------------
-def _seed_range():
+def _x64() -> bool:
+    """Whether ``jax_enable_x64`` is on."""
+    return bool(jax.dtypes.canonicalize_dtype(np.int64) == np.int64)
+
+
+def _seed_range() -> tuple[int, int]:
     """Seeds JAX keeps every bit of: 64 bits with ``jax_enable_x64``, else 32 (JAX drops
     the high word silently, so ``key(2**32)`` would equal ``key(0)``)."""
-    bits = 64 if jax.config.jax_enable_x64 else 32
+    bits = 64 if _x64() else 32
     return -2 ** (bits - 1), 2 ** bits - 1
 
 
-def key(seed):
+def key(seed: "int | np.integer[Any] | jax.Array | np.ndarray[Any, Any]") -> jax.Array:
     """A new JAX random key from an integer seed.
 
     >>> import namedtensor as nt
@@ -62,13 +76,13 @@ def key(seed):
                             f"of shape {tuple(seed.shape)} and dtype {dt}")
         if isinstance(seed, jax.core.Tracer):
             return jax.random.key(seed)
-        seed = seed.item()
+        seed = cast(Any, seed).item()  # a concrete 0-d integer array
     seed = _validate.integer(seed, op, "seed")
     low, high = _seed_range()
     if not low <= seed <= high:
         raise NamedTensorError(f"{op}: seed {seed} is outside [{low}, {high}]; JAX keeps "
                                f"{high.bit_length()} bits of a seed"
-                               f"{'' if jax.config.jax_enable_x64 else ' (64 with jax_enable_x64)'}"
+                               f"{'' if _x64() else ' (64 with jax_enable_x64)'}"
                                f", so it would collide with another seed: reduce it, e.g. "
                                f"seed % {high + 1}")
     if seed > np.iinfo(np.int64).max:  # a Python int there overflows JAX's int64 parsing
@@ -76,7 +90,7 @@ def key(seed):
     return jax.random.key(seed)
 
 
-def split(key, n=2):
+def split(key: jax.Array, n: int = 2) -> jax.Array:
     """``n`` new independent keys (unpack them: ``k1, k2 = nt.random.split(key)``).
 
     >>> import namedtensor as nt
@@ -95,45 +109,47 @@ def split(key, n=2):
     op = "nt.random.split"
     key = _validate.key(key, op)
     n = _validate.integer(n, op, "n", low=0)
-    _validate.allocation(("n",), (n,), np.uint64, op)  # a threefry key is 2 x uint32
+    _validate.allocation(("n",), (n,), np.dtype(np.uint64), op)  # a threefry key is 2 x uint32
     return jax.random.split(key, n)
 
 
 # --- argument helpers -------------------------------------------------------------------
-def _kind(dtype, op, kinds, example):
+def _kind(dtype: object, op: str, kinds: _Kinds, example: str) -> "np.dtype[Any]":
     """A dtype whose kind is one of ``kinds`` (jnp abstract types) and that JAX samples."""
     dt = _validate.dtype(dtype, op, allow_none=False)
     if not any(jnp.issubdtype(dt, k) for k in kinds):
         raise TypeError(f"{op}: dtype must be {example}, got {dt}")
-    info = jnp.iinfo(dt) if jnp.issubdtype(dt, jnp.integer) else jnp.finfo(dt)
+    integer = jnp.issubdtype(dt, jnp.integer)  # (jax leaves iinfo and finfo unannotated)
+    info = jnp.iinfo(dt) if integer else jnp.finfo(dt)  # type: ignore[no-untyped-call]
     if info.bits not in (8, 16, 32, 64):
         raise TypeError(f"{op}: dtype {dt} is not supported; JAX samples 8-, 16-, 32- and "
                         f"64-bit types")
     return dt
 
 
-def _canonical(dt):
+def _canonical(dt: "np.dtype[Any]") -> "np.dtype[Any]":
     """The dtype JAX really produces for ``dt`` (int64 -> int32 without x64)."""
     return np.dtype(jax.dtypes.canonicalize_dtype(dt))
 
 
-def _note(dt, cdt):
+def _note(dt: "np.dtype[Any]", cdt: "np.dtype[Any]") -> str:
     return "" if dt == cdt else f" ({dt} is {cdt} without jax_enable_x64)"
 
 
-def _sizes(sizes, dtype, op):
+def _sizes(sizes: object, dtype: "np.dtype[Any]",
+           op: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     names, shape = _validate.sizes(sizes, op)
     _validate.allocation(names, shape, dtype, op)  # XLA aborts the process on a huge request
     return names, shape
 
 
-def _operand(x, op, arg, kinds, what):
+def _operand(x: object, op: str, arg: str, kinds: _Kinds, what: str) -> NamedTensor | None:
     """A NamedTensor (a traced 0-d array becomes one), or ``None`` for a number the
     caller validates. A positional array with axes is a TypeError (SPEC section 1)."""
     if isinstance(x, NamedTensor):
         t = x
     elif hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
-        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+        if jnp.issubdtype(x.dtype, jax.dtypes.prng_key):
             raise TypeError(f"{op}: {arg} must be {what}, got a random key")
         if len(x.shape):
             raise TypeError(f"{op}: {arg} is a positional {type(x).__name__} of shape "
@@ -150,14 +166,15 @@ def _operand(x, op, arg, kinds, what):
     return t
 
 
-def _number(x):
+def _number(x: Any) -> Any:
     """A Python number from a number or a concrete 0-d array."""
     if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic):
         x = x.item()
     return x
 
 
-def _by_name(t, data, names, shape, op, arg):
+def _by_name(t: NamedTensor, data: Array, names: tuple[str, ...], shape: tuple[int, ...],
+             op: str, arg: str) -> jax.Array:
     """``data`` (``t``'s values) broadcast to ``names``/``shape`` by name."""
     sizes = dict(zip(names, shape))
     extra = [n for n in t.names if n not in sizes]
@@ -176,17 +193,17 @@ def _by_name(t, data, names, shape, op, arg):
     return jnp.broadcast_to(data, shape)
 
 
-def _concrete(t):
+def _concrete(t: NamedTensor) -> np.ndarray[Any, Any] | None:
     """``t``'s data as a NumPy array, or ``None`` when it is traced (inside ``jit``)."""
     data = t.data
     return None if isinstance(data, jax.core.Tracer) else np.asarray(data)
 
 
-def _finite(v):
+def _finite(v: Real) -> bool:
     return math.isfinite(_validate.to_float(v))
 
 
-def _all_less(a, b):
+def _all_less(a: Any, b: Any) -> bool:
     """``a < b`` everywhere, for Python ints (compared exactly) and arrays."""
     if isinstance(a, int):
         return b.size == 0 or a < int(b.min())
@@ -195,18 +212,18 @@ def _all_less(a, b):
     return bool(np.all(a < b))
 
 
-def _show(v):
+def _show(v: object) -> str:
     """A user's number for a message, a huge int abbreviated."""
     text = repr(v)
     return text if len(text) <= 30 else f"{text[:12]}...({len(text)} digits)"
 
 
-def _wrap(data, names):
+def _wrap(data: Array, names: tuple[str, ...]) -> NamedTensor:
     return NamedTensor._new(data, names, get_backend("jax"))
 
 
 # --- samplers ---------------------------------------------------------------------------
-def normal(key, sizes, dtype="float32"):
+def normal(key: jax.Array, sizes: Sizes, dtype: DTypeLike = "float32") -> NamedTensor:
     """Standard normal samples with the ordered ``sizes``.
 
     >>> import namedtensor as nt
@@ -234,7 +251,8 @@ def normal(key, sizes, dtype="float32"):
 _REAL = (jnp.integer, jnp.floating)
 
 
-def uniform(key, sizes, low=0.0, high=1.0, dtype="float32"):
+def uniform(key: jax.Array, sizes: Sizes, low: RealOperand = 0.0, high: RealOperand = 1.0,
+            dtype: DTypeLike = "float32") -> NamedTensor:
     """Uniform samples in ``[low, high)`` with the ordered ``sizes``.
 
     >>> import namedtensor as nt
@@ -264,7 +282,7 @@ def uniform(key, sizes, low=0.0, high=1.0, dtype="float32"):
     dt = _kind(dtype, op, (jnp.floating,), "a floating dtype such as 'float32'")
     names, shape = _sizes(sizes, dt, op)
     cdt = _canonical(dt)
-    bounds = {}
+    bounds: dict[str, tuple[NamedTensor | None, Any]] = {}  # (tensor or None, value)
     for arg, x in (("low", low), ("high", high)):
         t = _operand(x, op, arg, _REAL, "a real (integer or floating) NamedTensor")
         if t is None:
@@ -308,11 +326,11 @@ def uniform(key, sizes, low=0.0, high=1.0, dtype="float32"):
         hi = np.asarray(hi, cdt)
     x = jax.random.uniform(key, shape, dt, lo, hi)
     # JAX computes low + u * (high - low), which can round up to high: keep [low, high).
-    a, b = jnp.asarray(lo, x.dtype), jnp.asarray(hi, x.dtype)
-    return _wrap(jnp.minimum(x, jnp.nextafter(b, a)), names)
+    lo_x, hi_x = jnp.asarray(lo, x.dtype), jnp.asarray(hi, x.dtype)
+    return _wrap(jnp.minimum(x, jnp.nextafter(hi_x, lo_x)), names)
 
 
-def bernoulli(key, p, sizes):
+def bernoulli(key: jax.Array, p: RealOperand, sizes: Sizes) -> NamedTensor:
     """Boolean samples, true with probability ``p`` (a number, or a tensor by name).
 
     >>> import namedtensor as nt
@@ -335,13 +353,14 @@ def bernoulli(key, p, sizes):
     """
     op = "nt.random.bernoulli"
     key = _validate.key(key, op)
-    names, shape = _sizes(sizes, np.bool_, op)
+    names, shape = _sizes(sizes, np.dtype(np.bool_), op)
     t = _operand(p, op, "p", _REAL, "a real (integer or floating) NamedTensor")
+    prob: Any  # a float, or an array of sizes' shape
     if t is None:
-        p = _validate.real(_number(p), op, "p")
-        if not 0 <= p <= 1:  # nan fails too
-            raise NamedTensorError(f"{op}: p must be a probability in [0, 1], got p={p!r}")
-        p = float(p)  # JAX wants a floating p
+        prob = _validate.real(_number(p), op, "p")
+        if not 0 <= prob <= 1:  # nan fails too
+            raise NamedTensorError(f"{op}: p must be a probability in [0, 1], got p={prob!r}")
+        prob = float(prob)  # JAX wants a floating p
     else:
         values = _concrete(t)
         if values is not None and values.size:
@@ -351,13 +370,14 @@ def bernoulli(key, p, sizes):
                 raise NamedTensorError(f"{op}: p {fmt_sizes(t.names, t.shape)} must hold "
                                        f"probabilities in [0, 1]; {int(outside.sum())} of its "
                                        f"{values.size} values are outside it (or nan)")
-        p = _by_name(t, t.data, names, shape, op, "p")
-        if jnp.issubdtype(p.dtype, jnp.integer):
-            p = p.astype(_validate.default_float())
-    return _wrap(jax.random.bernoulli(key, p, shape), names)
+        prob = _by_name(t, t.data, names, shape, op, "p")
+        if jnp.issubdtype(prob.dtype, jnp.integer):
+            prob = prob.astype(_validate.default_float())
+    return _wrap(jax.random.bernoulli(key, prob, shape), names)
 
 
-def randint(key, sizes, low, high, dtype="int32"):
+def randint(key: jax.Array, sizes: Sizes, low: IntOperand, high: IntOperand,
+            dtype: DTypeLike = "int32") -> NamedTensor:
     """Integers uniform in ``[low, high)`` with the ordered ``sizes``.
 
     >>> import namedtensor as nt
@@ -385,7 +405,7 @@ def randint(key, sizes, low, high, dtype="int32"):
     names, shape = _sizes(sizes, dt, op)
     cdt = _canonical(dt)
     info = np.iinfo(cdt)
-    bounds = {}
+    bounds: dict[str, tuple[NamedTensor | None, Any]] = {}  # (tensor or None, value)
     for arg, x in (("low", low), ("high", high)):
         t = _operand(x, op, arg, (jnp.integer,), "an integer NamedTensor")
         if t is None:
@@ -442,7 +462,7 @@ def randint(key, sizes, low, high, dtype="int32"):
 
 
 # --- functions of a tensor: its backend out, never its storage order in the values ------
-def _tensor(t, op, arg, kinds, what):
+def _tensor(t: object, op: str, arg: str, kinds: _Kinds, what: str) -> NamedTensor:
     if not isinstance(t, NamedTensor):
         raise TypeError(f"{op}: {arg} must be a NamedTensor, got {type(t).__name__}; wrap an "
                         f"array with nt.tensor(x, names)")
@@ -452,7 +472,7 @@ def _tensor(t, op, arg, kinds, what):
     return t
 
 
-def _axis(t, name, op, arg):
+def _axis(t: NamedTensor, name: object, op: str, arg: str) -> str:
     name = _validate.name(name, op)
     if name not in t.names:
         raise AxisNameError(f"{op}: {arg} {fmt_sizes(t.names, t.shape)} has no axis {name!r}"
@@ -460,28 +480,28 @@ def _axis(t, name, op, arg):
     return name
 
 
-def _canonical_order(names):
+def _canonical_order(names: Sequence[str]) -> list[int]:
     """The positions of ``names`` sorted by name: samples are drawn in this layout, so the
     values do not depend on the caller's storage order (order is layout, not meaning)."""
     return sorted(range(len(names)), key=lambda i: names[i])
 
 
-def _describe(x):
+def _describe(x: "jax.Array | np.ndarray[Any, Any]") -> str:
     return f"an array of shape {tuple(x.shape)} and dtype {x.dtype}"
 
 
-def _jax_data(t):
+def _jax_data(t: NamedTensor) -> jax.Array:
     return t.data if t.backend == "jax" else jnp.asarray(t.data)
 
 
-def _as_backend(data, names, t):
+def _as_backend(data: jax.Array, names: tuple[str, ...], t: NamedTensor) -> NamedTensor:
     """``data`` (a JAX array) as ``t``'s backend (JAX when the key is traced)."""
     if t.backend == "jax" or isinstance(data, jax.core.Tracer):
         return _wrap(data, names)
     return NamedTensor._new(np.asarray(data), names, get_backend("numpy"))
 
 
-def categorical(key, logits, name):
+def categorical(key: jax.Array, logits: NamedTensor, name: str) -> NamedTensor:
     """Samples an index along ``name`` with probabilities ``softmax(logits, name)``.
 
     The result has ``logits``' other names (in its order) and is ``logits``' backend; it
@@ -520,7 +540,7 @@ def categorical(key, logits, name):
     return _as_backend(sample, tuple(logits.names[j] for j in kept), logits)
 
 
-def permutation(key, t, name):
+def permutation(key: jax.Array, t: NamedTensor, name: str) -> NamedTensor:
     """``t`` with its entries along ``name`` shuffled (one permutation for the whole axis).
 
     The permutation depends only on ``key`` and the size of ``name``, never on the storage
@@ -551,7 +571,8 @@ def permutation(key, t, name):
     return NamedTensor._new(np.take(t.data, np.asarray(perm), axis=axis), t.names, t._backend)
 
 
-def dropout(key, t, rate):
+def dropout(key: jax.Array, t: NamedTensor, rate: "Real | jax.Array | np.ndarray[Any, Any]"
+            ) -> NamedTensor:
     """Inverted dropout: each entry is zeroed with probability ``rate``, the others are
     scaled by ``1 / (1 - rate)``, so the expectation is ``t``.
 
@@ -576,26 +597,28 @@ def dropout(key, t, rate):
     op = "nt.random.dropout"
     key = _validate.key(key, op)
     t = _tensor(t, op, "t", (jnp.floating, jnp.complexfloating), "a floating NamedTensor")
-    traced = isinstance(rate, jax.core.Tracer)
-    if isinstance(rate, (jax.Array, np.ndarray)) and (
-            rate.ndim or not jnp.issubdtype(rate.dtype, jnp.floating)):
+    drop: Any = rate  # a float once checked; a tracer inside jit is not checked
+    traced = isinstance(drop, jax.core.Tracer)
+    if isinstance(drop, (jax.Array, np.ndarray)) and (
+            drop.ndim or not jnp.issubdtype(drop.dtype, jnp.floating)):
         raise TypeError(f"{op}: rate must be a number in [0, 1) or a 0-d float array, got "
-                        f"{_describe(rate)}")
+                        f"{_describe(drop)}")
     if not traced:
-        rate = _validate.real(rate.item() if isinstance(rate, (jax.Array, np.ndarray))
-                              else rate, op, "rate")
-        if not 0 <= rate < 1:  # nan fails too
+        drop = _validate.real(drop.item() if isinstance(drop, (jax.Array, np.ndarray))
+                              else drop, op, "rate")
+        if not 0 <= drop < 1:  # nan fails too
             raise NamedTensorError(f"{op}: rate must be in [0, 1) (the probability of "
-                                   f"dropping an entry), got rate={_show(rate)}")
-        rate = float(rate)
-        if rate == 0:
+                                   f"dropping an entry), got rate={_show(drop)}")
+        drop = float(drop)
+        if drop == 0:
             return t
     order = _canonical_order(t.names)
-    keep = jax.random.bernoulli(key, 1.0 - rate, tuple(t.shape[i] for i in order))
-    keep = jnp.transpose(keep, np.argsort(order))
+    keep = jax.random.bernoulli(key, 1.0 - drop, tuple(t.shape[i] for i in order))
+    # jnp.transpose takes an array of axes (its annotation says Sequence[int])
+    keep = jnp.transpose(keep, np.argsort(order))  # type: ignore[arg-type]
     if t.backend == "jax" or isinstance(keep, jax.core.Tracer):  # a traced key or rate
-        scale = (1.0 / (1.0 - jnp.asarray(rate))).astype(t.dtype)
+        scale: Array = (1.0 / (1.0 - jnp.asarray(drop))).astype(t.dtype)
         return _wrap(jnp.where(keep, _jax_data(t) * scale, jnp.zeros((), t.dtype)), t.names)
-    scale = np.asarray(1.0 / (1.0 - rate), t.dtype)
+    scale = np.asarray(1.0 / (1.0 - drop), t.dtype)
     data = np.where(np.asarray(keep), t.data * scale, np.zeros((), t.dtype)).astype(t.dtype)
     return NamedTensor._new(data, t.names, t._backend)

@@ -799,7 +799,15 @@ def _creation_and_control_entries():
     return e
 
 
+# the entries of later capabilities live in their own files (they import this module)
+import _fuzz_check  # noqa: E402
+import _fuzz_display  # noqa: E402
+import _fuzz_invariance  # noqa: E402
+import _fuzz_typed  # noqa: E402
+
 ENTRIES = (_creation_entries() + _contraction_and_shape_entries() + _op_entries()
            + _method_entries() + _operator_entries() + _transform_entries() + _random_entries()
            + _grad_entries() + _testing_entries() + _export_entries() + _sharding_entries()
-           + _window_entries() + _name_and_order_entries() + _creation_and_control_entries())
+           + _window_entries() + _name_and_order_entries() + _creation_and_control_entries()
+           + _fuzz_check.entries() + _fuzz_display.entries() + _fuzz_typed.entries()
+           + _fuzz_invariance.entries())

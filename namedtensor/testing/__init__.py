@@ -1,4 +1,5 @@
-"""Testing helpers for named code: :func:`assert_allclose` and hypothesis ``strategies``.
+"""Testing helpers for named code: :func:`assert_allclose`, hypothesis ``strategies``, and
+:func:`check_invariance` (a property check that a function ignores axis order and names).
 
 >>> import namedtensor as nt
 >>> from namedtensor.testing import assert_allclose
@@ -7,26 +8,38 @@
 """
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, Union, cast
 
 import numpy as np
 
 from .. import _validate
 from .._errors import NamedTensorError
 from .._tensor import NamedTensor
+from .._types import Real, Scalar
 
-__all__ = ["assert_allclose", "strategies"]
+if TYPE_CHECKING:  # imported lazily by __getattr__ below, so that hypothesis stays optional
+    import jax
+
+    from . import strategies as strategies
+    from ._invariance import check_invariance as check_invariance
+
+__all__ = ["assert_allclose", "strategies", "check_invariance"]
 
 _OP = "assert_allclose"
 
+# what assert_allclose compares: NamedTensors, or a number or an array where one side is 0-d
+Comparable: TypeAlias = Union[NamedTensor, Scalar, "np.ndarray[Any, Any]", "jax.Array"]
 
-def _tolerance(value, arg):
+
+def _tolerance(value: object, arg: str) -> float:
     value = _validate.to_float(_validate.real(value, _OP, arg))
     if not value >= 0 or not math.isfinite(value):  # nan fails both
         raise NamedTensorError(f"{_OP}: {arg} must be a finite number >= 0, got {value!r}")
     return value
 
 
-def _operand(x, which):
+def _operand(x: object, which: str) -> Comparable:
     """A NamedTensor, a number, or an array (positional: refused next to a NamedTensor)."""
     if isinstance(x, NamedTensor):
         import jax
@@ -38,12 +51,12 @@ def _operand(x, which):
         return x
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         _validate.dtype(x.dtype, _OP, f"{which}'s dtype")  # numbers only, not str/object
-        return x
+        return cast(Comparable, x)  # an array (NumPy, JAX or one like them)
     raise TypeError(f"{_OP}: {which} must be a NamedTensor or a number, got "
                     f"{type(x).__name__}")
 
 
-def _values(x):
+def _values(x: Comparable) -> "np.ndarray[Any, Any]":
     """A NumPy array NumPy's assert_allclose can subtract: bool as int, and the
     extension floats (bfloat16, float8) as float64."""
     x = np.asarray(x.numpy() if isinstance(x, NamedTensor) else x)
@@ -54,7 +67,8 @@ def _values(x):
     return x
 
 
-def assert_allclose(actual, desired, rtol=1e-6, atol=0, *, err_msg=""):
+def assert_allclose(actual: Comparable, desired: Comparable, rtol: Real = 1e-6,
+                    atol: Real = 0, *, err_msg: str = "") -> None:
     """Assert two named tensors are equal up to tolerance, whatever their axis order.
 
     Names must be equal as sets and sizes must agree; the failure message
@@ -84,20 +98,18 @@ def assert_allclose(actual, desired, rtol=1e-6, atol=0, *, err_msg=""):
     if not isinstance(err_msg, str):
         raise TypeError(f"{_OP}: err_msg must be a str, got {type(err_msg).__name__}")
     a, d = _operand(actual, "actual"), _operand(desired, "desired")
-    if not isinstance(a, NamedTensor) and not isinstance(d, NamedTensor):
-        np.testing.assert_allclose(_values(a), _values(d), rtol=rtol, atol=atol,
-                                   err_msg=err_msg)
-        return
-    for which, x, other, name in (("actual", a, d, "desired"), ("desired", d, a, "actual")):
-        if isinstance(x, NamedTensor):
-            continue
-        if np.ndim(x):
-            raise AssertionError(f"{_OP}: {which} is a positional {type(x).__name__} of "
-                                 f"shape {np.shape(x)}; compare NamedTensors so that names "
-                                 f"are checked")
-        if other.ndim:
-            raise AssertionError(f"{_OP}: {which} is a scalar but {name} has axes "
-                                 f"{other.sizes}")
+    if not isinstance(a, NamedTensor) or not isinstance(d, NamedTensor):
+        # one side is unnamed: a 0-d value (a number), compared with a 0-d tensor or value
+        for which, x, other, name in (("actual", a, d, "desired"), ("desired", d, a, "actual")):
+            if isinstance(x, NamedTensor) or not isinstance(other, NamedTensor):
+                continue
+            if np.ndim(x):
+                raise AssertionError(f"{_OP}: {which} is a positional {type(x).__name__} of "
+                                     f"shape {np.shape(x)}; compare NamedTensors so that names "
+                                     f"are checked")
+            if other.ndim:
+                raise AssertionError(f"{_OP}: {which} is a scalar but {name} has axes "
+                                     f"{other.sizes}")
         np.testing.assert_allclose(_values(a), _values(d), rtol=rtol, atol=atol,
                                    err_msg=err_msg)
         return
@@ -117,12 +129,14 @@ def assert_allclose(actual, desired, rtol=1e-6, atol=0, *, err_msg=""):
         err_msg=f"values differ; axes in order {a.names}. {err_msg}".strip())
 
 
-def _fmt(sizes):
+def _fmt(sizes: Mapping[str, int]) -> str:
     return "(" + ", ".join(f"{n}={s}" for n, s in sizes.items()) + ")"
 
 
-def __getattr__(name):  # hypothesis is an optional dependency: import strategies lazily
+def __getattr__(name: str) -> Any:  # hypothesis is optional: import what needs it lazily
+    import importlib
     if name == "strategies":
-        import importlib
         return importlib.import_module(f"{__name__}.strategies")
+    if name == "check_invariance":
+        return importlib.import_module(f"{__name__}._invariance").check_invariance
     raise AttributeError(name)

@@ -15,6 +15,8 @@ smaller sizes and shorter names.
 """
 
 import string
+from collections.abc import Sequence
+from typing import Any, Literal, TypeAlias, cast, overload
 
 import numpy as np
 from hypothesis import strategies as st
@@ -24,6 +26,7 @@ from .. import _validate
 from .._errors import NamedTensorError
 from .._shape import align_to
 from .._tensor import NamedTensor, tensor
+from .._types import DTypeLike, Names, Sizes
 
 __all__ = ["axis_names", "sizes", "named_tensors", "broadcastable", "permuted",
            "einsum_problems"]
@@ -32,13 +35,23 @@ _FIRST = string.ascii_lowercase + string.ascii_uppercase + "_"
 _REST = _FIRST + string.digits
 _MAX_RANK = 64  # NumPy's and XLA's limit on the number of axes
 
+# a dtype argument: a dtype, or a strategy for one (checked when drawn)
+DTypeArg: TypeAlias = DTypeLike | st.SearchStrategy[DTypeLike]
+# a backend argument: None (the default), a backend name, or a sequence of names to draw from
+BackendArg: TypeAlias = str | Sequence[str] | None
+_DType: TypeAlias = np.dtype[Any] | st.SearchStrategy[DTypeLike]  # as checked
+_Elements: TypeAlias = st.SearchStrategy[Any] | None
+_FloatWidth: TypeAlias = Literal[16, 32, 64]  # the widths hypothesis draws floats in
+_ComplexWidth: TypeAlias = Literal[32, 64, 128]
+
 
 # --- bounds, checked when a strategy is built (not when it is drawn) ----------------------
-def _count(value, op, arg, low=0, high=None):
+def _count(value: object, op: str, arg: str, low: int = 0, high: int | None = None) -> int:
     return _validate.integer(value, op, arg, low=low, high=high)
 
 
-def _span(low, high, op, lo_arg, hi_arg, floor=0, ceiling=None):
+def _span(low: object, high: object, op: str, lo_arg: str, hi_arg: str, floor: int = 0,
+          ceiling: int | None = None) -> tuple[int, int]:
     """Two int bounds with ``floor <= low <= high (<= ceiling)``."""
     low = _count(low, op, lo_arg, floor, ceiling)
     high = _count(high, op, hi_arg, floor, ceiling)
@@ -48,7 +61,16 @@ def _span(low, high, op, lo_arg, hi_arg, floor=0, ceiling=None):
     return low, high
 
 
-def _check_dtype(dtype, op):
+@overload
+def _check_dtype(dtype: st.SearchStrategy[DTypeLike], op: str) -> st.SearchStrategy[DTypeLike]:
+    ...
+
+
+@overload
+def _check_dtype(dtype: DTypeLike, op: str) -> np.dtype[Any]: ...
+
+
+def _check_dtype(dtype: DTypeArg, op: str) -> _DType:
     """A dtype hypothesis can fill (or a strategy for one, checked when drawn)."""
     if isinstance(dtype, st.SearchStrategy):
         return dtype
@@ -60,14 +82,14 @@ def _check_dtype(dtype, op):
     return dtype
 
 
-def _check_elements(elements, op):
-    if elements is not None and not isinstance(elements, st.SearchStrategy):
-        raise TypeError(f"{op}: elements must be a hypothesis strategy (st.floats(...)) or "
-                        f"None, got {type(elements).__name__}")
-    return elements
+def _check_elements(elements: object, op: str) -> _Elements:
+    if elements is None or isinstance(elements, st.SearchStrategy):
+        return elements
+    raise TypeError(f"{op}: elements must be a hypothesis strategy (st.floats(...)) or "
+                    f"None, got {type(elements).__name__}")
 
 
-def _check_backend(backend, op):
+def _check_backend(backend: object, op: str) -> str | tuple[str, ...]:
     """``None``, a backend name, or a non-empty sequence of names to draw from."""
     if backend is None or isinstance(backend, str):
         return _validate.backend(backend, op)
@@ -86,13 +108,14 @@ def _check_backend(backend, op):
     return names
 
 
-def _tensor_args(dtype, elements, backend, op):
+def _tensor_args(dtype: DTypeArg, elements: object, backend: object,
+                 op: str) -> tuple[_DType, _Elements, str | tuple[str, ...]]:
     elements = _check_elements(elements, op)
     return _check_dtype(dtype, op), elements, _check_backend(backend, op)
 
 
 # --- strategies ------------------------------------------------------------------------------
-def axis_names(max_length=8):
+def axis_names(max_length: int = 8) -> st.SearchStrategy[str]:
     """One valid axis name (a Python identifier), shrinking toward ``"a"``.
 
     >>> from hypothesis import given
@@ -109,12 +132,13 @@ def axis_names(max_length=8):
     return _axis_names(max_length)
 
 
-def _axis_names(max_length=8):
+def _axis_names(max_length: int = 8) -> st.SearchStrategy[str]:
     return st.builds(lambda first, rest: first + rest, st.sampled_from(_FIRST),
                      st.text(_REST, max_size=max_length - 1))
 
 
-def sizes(names=None, min_rank=0, max_rank=4, min_size=1, max_size=5):
+def sizes(names: Names | None = None, min_rank: int = 0, max_rank: int = 4, min_size: int = 1,
+          max_size: int = 5) -> st.SearchStrategy[dict[str, int]]:
     """An ordered dict name -> size: ``{"b": 3, "x_1": 1}``.
 
     >>> from hypothesis import given
@@ -142,7 +166,8 @@ def sizes(names=None, min_rank=0, max_rank=4, min_size=1, max_size=5):
 
 
 @st.composite
-def _sizes(draw, names=None, min_rank=0, max_rank=4, min_size=1, max_size=5):
+def _sizes(draw: st.DrawFn, names: Sequence[str] | None = None, min_rank: int = 0,
+           max_rank: int = 4, min_size: int = 1, max_size: int = 5) -> dict[str, int]:
     if names is None:
         names = draw(st.lists(_axis_names(), min_size=min_rank, max_size=max_rank,
                               unique=True))
@@ -151,27 +176,30 @@ def _sizes(draw, names=None, min_rank=0, max_rank=4, min_size=1, max_size=5):
     return dict(zip(names, sizes))
 
 
-def _elements(dtype, elements):
+def _elements(dtype: DTypeLike, elements: _Elements) -> st.SearchStrategy[Any]:
     if elements is not None:
         return elements
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
         # No subnormals: XLA flushes them to zero on CPU, which is noise, not a bug.
         return st.floats(-10, 10, allow_nan=False, allow_infinity=False, allow_subnormal=False,
-                         width=min(dtype.itemsize * 8, 64))
+                         width=cast(_FloatWidth, min(dtype.itemsize * 8, 64)))
     if dtype.kind in "iu":
         return st.integers(max(-10, int(np.iinfo(dtype).min)), min(10, int(np.iinfo(dtype).max)))
     if dtype.kind == "b":
         return st.booleans()
     # complex (the only other kind _check_dtype lets through)
     return st.complex_numbers(max_magnitude=10, allow_nan=False, allow_infinity=False,
-                              width=dtype.itemsize * 8)
+                              width=cast(_ComplexWidth, dtype.itemsize * 8))
 
 
 _SIZE_BOUNDS = ("min_rank", "max_rank", "min_size", "max_size")
 
 
-def named_tensors(sizes=None, dtype="float32", elements=None, backend=None, **size_bounds):
+def named_tensors(sizes: Sizes | st.SearchStrategy[Sizes] | None = None,
+                  dtype: DTypeArg = "float32", elements: st.SearchStrategy[Any] | None = None,
+                  backend: BackendArg = None,
+                  **size_bounds: int) -> st.SearchStrategy[NamedTensor]:
     """A NamedTensor with drawn (or given) names and sizes.
 
     >>> from hypothesis import given
@@ -207,7 +235,9 @@ def named_tensors(sizes=None, dtype="float32", elements=None, backend=None, **si
 
 
 @st.composite
-def _named_tensors(draw, sizes, dtype, elements, backend, op="strategies.named_tensors"):
+def _named_tensors(draw: st.DrawFn, sizes: Sizes | st.SearchStrategy[Sizes], dtype: _DType,
+                   elements: _Elements, backend: str | Sequence[str],
+                   op: str = "strategies.named_tensors") -> NamedTensor:
     if isinstance(sizes, st.SearchStrategy):
         names, shape = _validate.sizes(draw(sizes), op)  # a user's strategy: check each draw
         sizes = dict(zip(names, shape))
@@ -221,8 +251,10 @@ def _named_tensors(draw, sizes, dtype, elements, backend, op="strategies.named_t
     return tensor(data, tuple(sizes), backend=backend)
 
 
-def broadcastable(n, max_names=8, dtype="float32", elements=None, backend=None,
-                  min_rank=0, max_rank=4, min_size=1, max_size=5):
+def broadcastable(n: int, max_names: int = 8, dtype: DTypeArg = "float32",
+                  elements: st.SearchStrategy[Any] | None = None, backend: BackendArg = None,
+                  min_rank: int = 0, max_rank: int = 4, min_size: int = 1,
+                  max_size: int = 5) -> st.SearchStrategy[tuple[NamedTensor, ...]]:
     """``n`` tensors over subsets of one pool of names (in random orders), so that
     every shared name has one size: they broadcast against each other by name.
 
@@ -253,11 +285,12 @@ def broadcastable(n, max_names=8, dtype="float32", elements=None, backend=None,
 
 
 @st.composite
-def _broadcastable(draw, n, max_names, dtype, elements, backend, min_rank, max_rank, min_size,
-                   max_size):
+def _broadcastable(draw: st.DrawFn, n: int, max_names: int, dtype: _DType, elements: _Elements,
+                   backend: str | Sequence[str], min_rank: int, max_rank: int, min_size: int,
+                   max_size: int) -> tuple[NamedTensor, ...]:
     pool = draw(_sizes(min_rank=min_rank, max_rank=max_names, min_size=min_size,
                        max_size=max_size))
-    out = []
+    out: list[NamedTensor] = []
     for _ in range(n):
         rank = draw(st.integers(min(min_rank, len(pool)), min(max_rank, len(pool))))
         chosen = draw(st.permutations(list(pool)))[:rank]
@@ -266,7 +299,7 @@ def _broadcastable(draw, n, max_names, dtype, elements, backend, min_rank, max_r
     return tuple(out)
 
 
-def permuted(t):
+def permuted(t: NamedTensor) -> st.SearchStrategy[NamedTensor]:
     """The same tensor ``t`` with its axes stored in a drawn order.
 
     >>> import namedtensor as nt
@@ -284,8 +317,11 @@ def permuted(t):
     return st.permutations(t.names).map(lambda order: align_to(t, *order))
 
 
-def einsum_problems(max_operands=4, max_names=8, min_operands=1, max_rank=4,
-                    min_size=1, max_size=5, dtype="float32", elements=None, backend=None):
+def einsum_problems(max_operands: int = 4, max_names: int = 8, min_operands: int = 1,
+                    max_rank: int = 4, min_size: int = 1, max_size: int = 5,
+                    dtype: DTypeArg = "float32", elements: st.SearchStrategy[Any] | None = None,
+                    backend: BackendArg = None
+                    ) -> st.SearchStrategy[tuple[str, tuple[NamedTensor, ...]]]:
     """``(spec, tensors)``: a full-form einsum spec and tensors that match it.
 
     Operand names in the spec are a shuffle of each tensor's names (the spec is
@@ -320,11 +356,14 @@ def einsum_problems(max_operands=4, max_names=8, min_operands=1, max_rank=4,
 
 
 @st.composite
-def _einsum_problems(draw, max_operands, max_names, min_operands, max_rank, min_size, max_size,
-                     dtype, elements, backend):
+def _einsum_problems(draw: st.DrawFn, max_operands: int, max_names: int, min_operands: int,
+                     max_rank: int, min_size: int, max_size: int, dtype: _DType,
+                     elements: _Elements,
+                     backend: str | Sequence[str]) -> tuple[str, tuple[NamedTensor, ...]]:
     pool = draw(_sizes(min_rank=1, max_rank=max_names, min_size=min_size, max_size=max_size))
     count = draw(st.integers(min_operands, max_operands))
-    tensors, entries = [], []
+    tensors: list[NamedTensor] = []
+    entries: list[str] = []
     for _ in range(count):
         rank = draw(st.integers(0, min(max_rank, len(pool))))
         chosen = draw(st.permutations(list(pool)))[:rank]
