@@ -7,7 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import opt_einsum
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import _oracle as oracle
 import namedtensor as nt
@@ -227,7 +228,7 @@ def test_explain_reports_order_flops_and_largest_intermediate():
     assert len(report.steps) == 3
     assert report.optimized_flops < report.naive_flops
     assert "naive FLOPs" in text and "optimized FLOPs" in text and "largest intermediate" in text
-    for step_inputs, step_out in report.steps:
+    for step_inputs, _ in report.steps:
         assert all(set(x) <= set("abcde") for x in step_inputs)
     _, expected = opt_einsum.contract_path("ab,bc,cd,de->ae", *(t.numpy() for t in (a, b, c, d)))
     assert report.naive_flops == expected.naive_cost and report.optimized_flops == expected.opt_cost

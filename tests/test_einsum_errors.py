@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import namedtensor as nt
-from _helpers import raises as _raises, run_isolated
+from _helpers import raises as _raises
+from _helpers import run_isolated
 
 VALUE = 12345.678  # a value that must never appear in a message
 
@@ -95,20 +96,21 @@ def test_short_form_leaving_out_a_name_only_one_operand_has(backend):
 def test_spec_of_a_wrong_type():
     a, b = _pair("jax")
     for spec in (3, None, b"i k -> i", ["i k -> i"], ("i k -> i",)):
-        _raises(TypeError, lambda: nt.einsum(spec, a), "nt.einsum", "spec must be a str",
+        _raises(TypeError, lambda spec=spec: nt.einsum(spec, a), "nt.einsum", "spec must be a str",
                 type(spec).__name__)
-        _raises(TypeError, lambda: nt.explain(spec, a), "nt.explain", "spec must be a str")
+        _raises(TypeError, lambda spec=spec: nt.explain(spec, a), "nt.explain",
+                "spec must be a str")
     _raises(TypeError, lambda: nt.einsum(a, "i k -> i"), "spec must be a str", "comes first")
 
 
 def test_optimize_of_a_wrong_type():
     a, b = _pair("jax")
     for optimize in (3, 1.5, {}, {"a": 1}, object(), None, np.ones(2)):
-        _raises(TypeError, lambda: nt.einsum("i k, k j -> i j", a, b, optimize=optimize),
+        _raises(TypeError, lambda opt=optimize: nt.einsum("i k, k j -> i j", a, b, optimize=opt),
                 "nt.einsum", "optimize must be", type(optimize).__name__)
-        _raises(TypeError, lambda: nt.dot(a, b, over="k", optimize=optimize), "nt.dot",
+        _raises(TypeError, lambda opt=optimize: nt.dot(a, b, over="k", optimize=opt), "nt.dot",
                 "optimize must be")
-        _raises(TypeError, lambda: nt.explain("i k, k j -> i j", a, b, optimize=optimize),
+        _raises(TypeError, lambda opt=optimize: nt.explain("i k, k j -> i j", a, b, optimize=opt),
                 "nt.explain", "optimize must be")
     _raises(nt.SpecError, lambda: nt.einsum("i k, k j -> i j", a, b, optimize="fastest"),
             "optimize='fastest'", "'greedy'")
@@ -117,7 +119,7 @@ def test_optimize_of_a_wrong_type():
 def test_over_of_a_wrong_type():
     a, b = _pair("jax")
     for over in (3, None, 1.5, {"k": 1}, np.array(["k"])):
-        _raises(TypeError, lambda: nt.dot(a, b, over=over), "nt.dot",
+        _raises(TypeError, lambda over=over: nt.dot(a, b, over=over), "nt.dot",
                 "over must be one axis name", type(over).__name__)
     _raises(TypeError, lambda: nt.dot(a, b, over=["k", 3]), "nt.dot", "over", "int")
     _raises(nt.AxisNameError, lambda: nt.dot(a, b, over="2k"), "nt.dot", "'2k'")
@@ -129,17 +131,17 @@ def test_over_of_a_wrong_type():
 def test_operand_that_is_not_a_tensor(backend):
     a, _ = _pair(backend)
     for bad in (None, "k j", [1.0, 2.0], {"k": 3}, b"x"):
-        _raises(TypeError, lambda: nt.einsum("i k, k j -> i j", a, bad), "nt.einsum",
+        _raises(TypeError, lambda bad=bad: nt.einsum("i k, k j -> i j", a, bad), "nt.einsum",
                 "operand 1", type(bad).__name__, "nt.tensor(x, names)")
-        _raises(TypeError, lambda: nt.dot(a, bad, over="k"), "nt.dot", "operand 1")
-        _raises(TypeError, lambda: nt.explain("i k, k j -> i j", a, bad), "nt.explain",
+        _raises(TypeError, lambda bad=bad: nt.dot(a, bad, over="k"), "nt.dot", "operand 1")
+        _raises(TypeError, lambda bad=bad: nt.explain("i k, k j -> i j", a, bad), "nt.explain",
                 "operand 1")
     for positional in (np.ones((3, 4)), jax.numpy.ones(3)):
-        _raises(TypeError, lambda: nt.einsum("i k, k j -> i j", a, positional), "nt.einsum",
+        _raises(TypeError, lambda p=positional: nt.einsum("i k, k j -> i j", a, p), "nt.einsum",
                 "positional", "nt.tensor(x, names)")
-        _raises(TypeError, lambda: nt.dot(a, positional, over="k"), "nt.dot",
+        _raises(TypeError, lambda p=positional: nt.dot(a, p, over="k"), "nt.dot",
                 "nt.tensor(x, names)")
-        _raises(TypeError, lambda: nt.explain("i k, k j -> i j", a, positional), "nt.explain",
+        _raises(TypeError, lambda p=positional: nt.explain("i k, k j -> i j", a, p), "nt.explain",
                 "nt.tensor(x, names)")
 
 
@@ -168,7 +170,7 @@ def test_bad_explicit_path(backend, path, fragment):
     a, b = _pair(backend)
     c = _t({"j": 4}, backend)
     for fn, op in ((nt.einsum, "nt.einsum"), (nt.explain, "nt.explain")):
-        _raises(nt.SpecError, lambda: fn("i k, k j, j -> i", a, b, c, optimize=path), op,
+        _raises(nt.SpecError, lambda fn=fn: fn("i k, k j, j -> i", a, b, c, optimize=path), op,
                 "explicit path", "for 3 operand(s)", fragment)
     _raises(nt.SpecError, lambda: nt.dot(a, b, c, over=["k", "j"], optimize=path), "nt.dot",
             "for 3 operand(s)", fragment)

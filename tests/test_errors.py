@@ -139,7 +139,7 @@ def test_align_to_mismatch(backend):
 def test_scalar_conversion_of_a_non_scalar(backend):
     t = _t({"batch": 2}, backend)
     for convert in (float, int, bool, lambda x: x.item()):
-        _raises(nt.AxisNameError, lambda: convert(t), "0-d", "batch=2")
+        _raises(nt.AxisNameError, lambda convert=convert: convert(t), "0-d", "batch=2")
 
 
 def test_squeeze_and_split_sizes(backend):

@@ -329,7 +329,9 @@ def _run_crash_cases(cases, timeout=120):
                                   text=True, timeout=timeout)
             stdout, stderr, status = proc.stdout, proc.stderr, f"exit status {proc.returncode}"
         except subprocess.TimeoutExpired as e:
-            decode = (lambda s: s.decode(errors="replace") if isinstance(s, bytes) else s or "")
+            def decode(s):
+                return s.decode(errors="replace") if isinstance(s, bytes) else s or ""
+
             stdout, stderr, status = decode(e.stdout), decode(e.stderr), f"timeout {timeout}s"
         started = None
         for line in stdout.splitlines():

@@ -25,11 +25,11 @@ from contextlib import contextmanager
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from _helpers import raises
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import namedtensor as nt
+from _helpers import raises
 from namedtensor import _io
 
 _TRIED = [0]  # corrupt-file loads attempted by this module (read by whoever counts them)
@@ -453,8 +453,8 @@ def test_1e12_element_shape_refused_quickly_without_allocating(tmp_path):
                         nt_header({"a": entry(A, shape=shape, data_offsets=offsets)}), BLOB[:24])
         with frugal(seconds=0.5, megabytes=2):
             refused(path)
-            refused(path, lambda: nt.load(path, backend="numpy"))
-            refused(path, lambda: nt.load_metadata(path))
+            refused(path, lambda path=path: nt.load(path, backend="numpy"))
+            refused(path, lambda path=path: nt.load_metadata(path))
 
 
 @pytest.mark.parametrize("shape", [[2**63, 0], [2**62, 0], [0, 2**62, 2], [2**64, 0],
@@ -643,13 +643,12 @@ def _raw_header(case):
         "truncated-json": json.dumps(good).encode()[:-1],
         "json-then-garbage": json.dumps(good).encode() + b"x",
         "two-objects": json.dumps(good).encode() + json.dumps(good).encode(),
-        "duplicate-tensor-key": ('{"a": %s, "a": %s, "b": %s}'
-                                 % (json.dumps(A), json.dumps(A), json.dumps(B))).encode(),
+        "duplicate-tensor-key": (f'{{"a": {json.dumps(A)}, "a": {json.dumps(A)}, '
+                                 f'"b": {json.dumps(B)}}}').encode(),
         "duplicate-entry-field": ('{"a": {"dtype": "F32", "dtype": "F32", "shape": [2, 3], '
-                                  '"data_offsets": [0, 24]}, "b": %s}' % json.dumps(B)).encode(),
-        "duplicate-metadata": ('{"__metadata__": {}, "__metadata__": {}, %s}' % body).encode(),
-        "duplicate-metadata-key": ('{"__metadata__": {"x": "1", "x": "2"}, %s}'
-                                   % body).encode(),
+                                  f'"data_offsets": [0, 24]}}, "b": {json.dumps(B)}}}').encode(),
+        "duplicate-metadata": f'{{"__metadata__": {{}}, "__metadata__": {{}}, {body}}}'.encode(),
+        "duplicate-metadata-key": f'{{"__metadata__": {{"x": "1", "x": "2"}}, {body}}}'.encode(),
         "not-utf8": b'{"a\xff": ' + json.dumps(A).encode() + b', "b": '
                     + json.dumps(B).encode() + b"}",
         "latin1": '{"é": {}}'.encode("latin-1"),
@@ -701,7 +700,7 @@ def test_malformed_json_header(tmp_path, case):
 def test_lone_surrogate_key(tmp_path):
     """A key that is no Unicode text (JSON allows the escape, UTF-8 cannot hold it): never
     a raw UnicodeError, even in a message."""
-    raw = ('{"\\ud800": %s, "b": %s}' % (json.dumps(A), json.dumps(B))).encode()
+    raw = f'{{"\\ud800": {json.dumps(A)}, "b": {json.dumps(B)}}}'.encode()
     path = write_st(tmp_path / "surrogate.safetensors", raw, BLOB)
     str(refused(path)).encode("utf-8")
     metadata_or_refused(path)
@@ -709,13 +708,13 @@ def test_lone_surrogate_key(tmp_path):
 
 
 def test_bool_bytes_other_than_0_and_1(tmp_path):
+    like = {"a": nt.TensorSpec({"h": 3, "d": 2}), "b": nt.TensorSpec({"h": 3}, dtype="bool")}
     for byte in (2, 0x80, 0xFF):
         path = write_st(tmp_path / "bool.safetensors", nt_header({"a": A, "b": B},
                         names=NAMES_AB), BLOB[:24] + bytes([1, byte, 0]))
         refused(path)
-        refused(path, lambda: nt.load(path, backend="numpy"))
-        refused(path, lambda: nt.load(path, like={"a": nt.TensorSpec({"h": 3, "d": 2}),
-                                                  "b": nt.TensorSpec({"h": 3}, dtype="bool")}))
+        refused(path, lambda path=path: nt.load(path, backend="numpy"))
+        refused(path, lambda path=path: nt.load(path, like=like))
         assert nt.load_metadata(path) == {}  # the header itself is sound
 
 
@@ -843,9 +842,9 @@ def test_not_files(tmp_path):
     for path in (directory, missing, empty, three, seven, only_length, loop, dangling,
                  in_missing_dir, through_file):
         refused(path)
-        refused(path, lambda: nt.load_metadata(path))
-        refused(path, lambda: nt.load(path, like=sample_tree()))
-        refused(path, lambda: nt.load(str(path), backend="numpy"))
+        refused(path, lambda path=path: nt.load_metadata(path))
+        refused(path, lambda path=path: nt.load(path, like=sample_tree()))
+        refused(path, lambda path=path: nt.load(str(path), backend="numpy"))
     if os.path.exists("/dev/null"):
         refused("/dev/null")
         refused("/dev/null", lambda: nt.load_metadata("/dev/null"))

@@ -11,11 +11,12 @@ import optax
 import pytest
 import safetensors
 import safetensors.numpy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import namedtensor as nt
-from namedtensor.testing import strategies as nts
 from _helpers import raises, run_isolated
+from namedtensor.testing import strategies as nts
 
 NATIVE = ["bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
           "float16", "float32", "float64", "complex64"]
@@ -26,7 +27,7 @@ WIDE = {"uint64", "int64", "float64"}  # 64-bit: the jax backend needs x64 to ho
 def _values(dtype, shape, seed=0):
     rng = np.random.default_rng(seed)
     dtype = np.dtype(jnp.dtype(dtype))
-    if dtype == bool:
+    if dtype.kind == "b":
         return rng.random(shape) < 0.5
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
@@ -170,7 +171,8 @@ def test_like_differences_are_format_errors(tmp_path):
         ({"w": np.ones((2, 3), np.float32), "n": n}, "unnamed array"),
     ]
     for like, fragment in cases:
-        raises(nt.FormatError, lambda: nt.load(path, like=like), "nt.load", str(path), fragment)
+        raises(nt.FormatError, lambda like=like: nt.load(path, like=like), "nt.load", str(path),
+               fragment)
     raises(TypeError, lambda: nt.load(path, like={"w": "x", "n": n}), "nt.load", "like=")
     symbolic = nt.load(path, like={"w": nt.TensorSpec({"h": None, "d": 2}), "n": n})
     assert symbolic["w"].sizes == {"h": 3, "d": 2}

@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import _oracle as oracle
 import namedtensor as nt
@@ -19,18 +20,21 @@ POS = st.floats(0.125, 10, width=32, allow_subnormal=False)
 UNARY = {
     "exp": (np.exp, {}), "log": (np.log, {"elements": POS}),
     "log1p": (np.log1p, {"elements": st.floats(-0.875, 10, width=32, allow_subnormal=False)}),
-    "expm1": (np.expm1, {}), "sqrt": (np.sqrt, {"elements": st.floats(0, 10, width=32, allow_subnormal=False)}),
+    "expm1": (np.expm1, {}),
+    "sqrt": (np.sqrt, {"elements": st.floats(0, 10, width=32, allow_subnormal=False)}),
     "rsqrt": (lambda x: 1 / np.sqrt(x), {"elements": POS}), "square": (np.square, {}),
     "abs": (np.abs, {}), "sign": (np.sign, {}), "negative": (np.negative, {}),
     "sin": (np.sin, {}), "cos": (np.cos, {}),
-    "tan": (np.tan, {"elements": st.floats(-1.375, 1.375, width=32, allow_subnormal=False)}), "tanh": (np.tanh, {}),
+    "tan": (np.tan, {"elements": st.floats(-1.375, 1.375, width=32, allow_subnormal=False)}),
+    "tanh": (np.tanh, {}),
     "sigmoid": (lambda x: 1 / (1 + np.exp(-x)), {}),
     "relu": (lambda x: np.where(x > 0, x, 0.0), {}),
     "gelu": (lambda x: x * 0.5 * (1 + _erf(x / math.sqrt(2))), {}),
     "softplus": (lambda x: np.log(1 + np.exp(x)), {}), "erf": (_erf, {}),
     "floor": (np.floor, {}), "ceil": (np.ceil, {}), "round": (np.round, {}),
     "isnan": (np.isnan, {"elements": st.floats(allow_nan=True, width=32, allow_subnormal=False)}),
-    "isfinite": (np.isfinite, {"elements": st.floats(allow_nan=True, width=32, allow_subnormal=False)}),
+    "isfinite": (np.isfinite,
+                 {"elements": st.floats(allow_nan=True, width=32, allow_subnormal=False)}),
     "logical_not": (np.logical_not, {"dtype": "bool"}), "invert": (np.invert, {"dtype": "bool"}),
 }
 
@@ -132,7 +136,8 @@ def _np_logsumexp(x, axis):
 
 REDUCTIONS = {
     "sum": (np.sum, {}), "mean": (np.mean, {}),
-    "prod": (np.prod, {"elements": st.floats(-1.5, 1.5, width=32, allow_subnormal=False), "max_rank": 3,
+    "prod": (np.prod,
+             {"elements": st.floats(-1.5, 1.5, width=32, allow_subnormal=False), "max_rank": 3,
                        "max_size": 3}),
     "max": (np.max, {}), "min": (np.min, {}), "std": (np.std, {}), "var": (np.var, {}),
     "any": (np.any, {"dtype": "bool"}), "all": (np.all, {"dtype": "bool"}),
@@ -162,8 +167,12 @@ def test_std_var_ddof(t, ddof):
     name = t.names[0]
     if t.sizes[name] <= ddof:
         return
-    oracle.check(t.std(name, ddof=ddof), oracle.reduce(lambda x, axis: np.std(x, axis=axis, ddof=ddof), t, [name]), rtol=1e-4, atol=1e-4)
-    oracle.check(nt.var(t, name, ddof=ddof), oracle.reduce(lambda x, axis: np.var(x, axis=axis, ddof=ddof), t, [name]), rtol=1e-4, atol=1e-4)
+    oracle.check(t.std(name, ddof=ddof),
+                 oracle.reduce(lambda x, axis: np.std(x, axis=axis, ddof=ddof), t, [name]),
+                 rtol=1e-4, atol=1e-4)
+    oracle.check(nt.var(t, name, ddof=ddof),
+                 oracle.reduce(lambda x, axis: np.var(x, axis=axis, ddof=ddof), t, [name]),
+                 rtol=1e-4, atol=1e-4)
 
 
 def _np_softmax(x, axis):

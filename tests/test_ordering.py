@@ -2,7 +2,8 @@
 
 import jax
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import namedtensor as nt
 from _helpers import raises

@@ -1,7 +1,8 @@
 """Primed names (t.prime / t.unprime, primes in every name path) and ``...`` in einsum specs."""
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import namedtensor as nt
 from _helpers import raises

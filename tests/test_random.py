@@ -6,11 +6,13 @@ import itertools
 import jax
 import jax.numpy as jnp
 import numpy as np
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import namedtensor as nt
+from _helpers import raises as _raises
+from _helpers import run_isolated
 from namedtensor.testing import strategies as nts
-from _helpers import raises as _raises, run_isolated
 
 R = nt.random
 KEY = R.key(0)
@@ -29,16 +31,16 @@ def test_bad_keys_name_the_function():
     for name, call in SAMPLERS.items():
         op = f"nt.random.{name}"
         for bad in (None, 3, np.zeros(2, np.float32), np.zeros(3, np.uint32), "key"):
-            _raises(TypeError, lambda: call(bad), op, "key must be a random key")
-        _raises(nt.NamedTensorError, lambda: call(R.split(KEY, 3)), op, "one key", "(3,)")
+            _raises(TypeError, lambda call=call, bad=bad: call(bad), op, "key must be a random key")
+        _raises(nt.NamedTensorError, lambda call=call: call(R.split(KEY, 3)), op, "one key", "(3,)")
     SAMPLERS["normal"](jax.random.PRNGKey(0))  # a legacy uint32 key is accepted
 
 
 def test_bad_seeds():
     for bad in (1.0, True, np.bool_(False), "1", None, np.zeros(2, np.int32), jnp.array(1.5)):
-        _raises(TypeError, lambda: R.key(bad), "nt.random.key", "seed")
+        _raises(TypeError, lambda bad=bad: R.key(bad), "nt.random.key", "seed")
     for bad in (2**70, -2**70, 2**64):
-        _raises(nt.NamedTensorError, lambda: R.key(bad), "nt.random.key", "outside")
+        _raises(nt.NamedTensorError, lambda bad=bad: R.key(bad), "nt.random.key", "outside")
     if not jax.config.jax_enable_x64:  # JAX would keep 32 bits: key(2**32) == key(0)
         _raises(nt.NamedTensorError, lambda: R.key(2**32), "nt.random.key", "4294967296",
                 "collide")
@@ -48,7 +50,7 @@ def test_bad_seeds():
 
 def test_split_counts():
     for bad in (2.0, True, "2", None):
-        _raises(TypeError, lambda: R.split(KEY, bad), "nt.random.split", "n must be an int")
+        _raises(TypeError, lambda bad=bad: R.split(KEY, bad), "nt.random.split", "n must be an int")
     _raises(nt.NamedTensorError, lambda: R.split(KEY, -1), "nt.random.split", ">= 0", "-1")
     _raises(nt.AxisSizeError, lambda: R.split(KEY, 2**62), "nt.random.split", "n=")
     assert R.split(KEY, 0).shape == (0,)  # allowed: split(key, len(layers)) with no layers
@@ -61,11 +63,11 @@ def test_bad_sizes():
                        ("bernoulli", lambda s: R.bernoulli(KEY, 0.5, s)),
                        ("randint", lambda s: R.randint(KEY, s, 0, 3))):
         op = f"nt.random.{name}"
-        _raises(TypeError, lambda: call([2, 3]), op, "ordered mapping")
-        _raises(TypeError, lambda: call({"a": 2.0}), op, "'a'", "int")
-        _raises(TypeError, lambda: call({"a": True}), op, "'a'")
-        _raises(nt.AxisSizeError, lambda: call({"a": 2, "b": -1}), op, "'b'", "-1")
-        _raises(nt.AxisNameError, lambda: call({"1a": 2}), op, "'1a'")
+        _raises(TypeError, lambda call=call: call([2, 3]), op, "ordered mapping")
+        _raises(TypeError, lambda call=call: call({"a": 2.0}), op, "'a'", "int")
+        _raises(TypeError, lambda call=call: call({"a": True}), op, "'a'")
+        _raises(nt.AxisSizeError, lambda call=call: call({"a": 2, "b": -1}), op, "'b'", "-1")
+        _raises(nt.AxisNameError, lambda call=call: call({"1a": 2}), op, "'1a'")
 
 
 _HUGE = """
@@ -93,18 +95,19 @@ def test_huge_sizes_are_refused_before_allocating():
 
 def test_bad_dtypes():
     for bad in ("int32", "bool", "uint8"):
-        _raises(TypeError, lambda: R.normal(KEY, {"a": 2}, bad), "nt.random.normal",
+        _raises(TypeError, lambda bad=bad: R.normal(KEY, {"a": 2}, bad), "nt.random.normal",
                 "floating dtype", bad)
-        _raises(TypeError, lambda: R.uniform(KEY, {"a": 2}, dtype=bad), "nt.random.uniform",
+        _raises(TypeError, lambda bad=bad: R.uniform(KEY, {"a": 2}, dtype=bad), "nt.random.uniform",
                 "floating dtype", bad)
     for bad in ("float32", "bool", "complex64"):
-        _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, 0, 2, bad), "nt.random.randint",
+        _raises(TypeError, lambda bad=bad: R.randint(KEY, {"a": 2}, 0, 2, bad), "nt.random.randint",
                 "integer dtype", bad)
     for call in (lambda d: R.normal(KEY, {"a": 2}, d), lambda d: R.uniform(KEY, {"a": 2}, dtype=d),
                  lambda d: R.randint(KEY, {"a": 2}, 0, 2, d)):
         for bad in ("U3", None, object, [1]):
-            _raises(TypeError, lambda: call(bad), "nt.random.", "dtype")
-        _raises((TypeError, nt.NamedTensorError), lambda: call("bogus"), "nt.random.", "'bogus'")
+            _raises(TypeError, lambda call=call, bad=bad: call(bad), "nt.random.", "dtype")
+        _raises((TypeError, nt.NamedTensorError), lambda call=call: call("bogus"), "nt.random.",
+                "'bogus'")
     _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, 0, 2, "int4"), "nt.random.randint",
             "8-, 16-, 32- and 64-bit")
 
@@ -130,32 +133,35 @@ def test_uniform_bad_bounds():
             "high=1.0")
     for low, high in ((0.0, float("nan")), (float("nan"), 1.0), (0.0, float("inf")),
                       (-float("inf"), 0.0), (0, 10**400)):
-        _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, low, high), op, "finite")
+        _raises(nt.NamedTensorError, lambda low=low, high=high: R.uniform(KEY, {"a": 2}, low, high),
+                op, "finite")
     _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, -3e38, 3e38), op,
             "float32", "high - low")
     _raises(nt.NamedTensorError, lambda: R.uniform(KEY, {"a": 2}, 0.0, 1e39), op, "float32")
     for bad in ("0", None, True, 1j):
-        _raises(TypeError, lambda: R.uniform(KEY, {"a": 2}, low=bad), op, "low")
-        _raises(TypeError, lambda: R.uniform(KEY, {"a": 2}, high=bad), op, "high")
+        _raises(TypeError, lambda bad=bad: R.uniform(KEY, {"a": 2}, low=bad), op, "low")
+        _raises(TypeError, lambda bad=bad: R.uniform(KEY, {"a": 2}, high=bad), op, "high")
 
 
 def test_randint_bad_bounds():
     op = "nt.random.randint"
     for low, high in ((3, 3), (5, 2)):
-        _raises(nt.NamedTensorError, lambda: R.randint(KEY, {"a": 2}, low, high), op,
-                f"low={low}", f"high={high}")
+        _raises(nt.NamedTensorError, lambda low=low, high=high: R.randint(KEY, {"a": 2}, low, high),
+                op, f"low={low}", f"high={high}")
     for bad in (1.5, "1", None, True, np.float32(1)):
-        _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, bad, 5), op, "low must be an int")
-        _raises(TypeError, lambda: R.randint(KEY, {"a": 2}, -5, bad), op, "high must be an int")
+        _raises(TypeError, lambda bad=bad: R.randint(KEY, {"a": 2}, bad, 5), op,
+                "low must be an int")
+        _raises(TypeError, lambda bad=bad: R.randint(KEY, {"a": 2}, -5, bad), op,
+                "high must be an int")
 
 
 def test_bernoulli_bad_p():
     op = "nt.random.bernoulli"
     for bad in (1.5, -0.1, float("nan"), float("inf")):
-        _raises(nt.NamedTensorError, lambda: R.bernoulli(KEY, bad, {"a": 2}), op, "[0, 1]",
+        _raises(nt.NamedTensorError, lambda bad=bad: R.bernoulli(KEY, bad, {"a": 2}), op, "[0, 1]",
                 f"p={bad!r}")
     for bad in ("0.5", None, True, 0.5j):
-        _raises(TypeError, lambda: R.bernoulli(KEY, bad, {"a": 2}), op, "p")
+        _raises(TypeError, lambda bad=bad: R.bernoulli(KEY, bad, {"a": 2}), op, "p")
     p = nt.tensor([0.5, VALUE, np.nan], "a")
     _raises(nt.NamedTensorError, lambda: R.bernoulli(KEY, p, {"a": 3}), op, "p (a=3)",
             "2 of its 3 values")
@@ -169,7 +175,7 @@ def test_positional_arrays_are_refused():
                        ("randint high", lambda x: R.randint(KEY, {"a": 2}, 0, x + 1))):
         op, arg = name.split()
         for x in (np.zeros(2, np.int32), jnp.zeros((2,), jnp.int32)):
-            _raises(TypeError, lambda: call(x), f"nt.random.{op}", arg, "shape (2,)",
+            _raises(TypeError, lambda call=call, x=x: call(x), f"nt.random.{op}", arg, "shape (2,)",
                     "nt.tensor(x, names)")
         call(np.array(0, np.int32))  # a 0-d array is a number
         call(jnp.array(0, jnp.int32))
@@ -402,7 +408,7 @@ def test_categorical_properties(data):
 
 def test_categorical_inside_jit_and_with_an_overwhelming_logit():
     logits = nt.tensor(np.array([[0.0, 30.0, 0.0], [0.0, 0.0, 30.0]], np.float32), "b v")
-    out = nt.jit(lambda k, l: R.categorical(k, l, "v"))(KEY, logits)
+    out = nt.jit(lambda k, x: R.categorical(k, x, "v"))(KEY, logits)
     assert out.tolist() == [1, 2]
     assert R.categorical(KEY, nt.tensor([0, 5, 0], "v"), "v").names == ()  # integer logits
 
@@ -487,9 +493,9 @@ def test_dropout_bad_input():
     t = nt.tensor(np.full((2, 3), VALUE, np.float32), "a b")
     op = "nt.random.dropout"
     for bad in (1.0, -0.1, float("nan"), 2):
-        _raises(nt.NamedTensorError, lambda: R.dropout(KEY, t, bad), op, "[0, 1)")
+        _raises(nt.NamedTensorError, lambda bad=bad: R.dropout(KEY, t, bad), op, "[0, 1)")
     for bad in ("0.5", None, True, np.zeros(2), t):
-        _raises(TypeError, lambda: R.dropout(KEY, t, bad), op, "rate")
+        _raises(TypeError, lambda bad=bad: R.dropout(KEY, t, bad), op, "rate")
     _raises(TypeError, lambda: R.dropout(KEY, nt.ones({"a": 2}, dtype="int32"), 0.5), op,
             "floating", "int32")
     _raises(TypeError, lambda: R.dropout(KEY, np.ones(3), 0.5), op, "NamedTensor")

@@ -1,7 +1,8 @@
 """Reshaping and indexing by name against a NumPy oracle."""
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import _oracle as oracle
 import namedtensor as nt

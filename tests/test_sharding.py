@@ -23,9 +23,9 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
 import namedtensor as nt
+from _helpers import raises, run_isolated
 from namedtensor.grad import grad
 from namedtensor.testing import assert_allclose
-from _helpers import raises, run_isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "scaling.md"
@@ -133,7 +133,7 @@ def test_shard_bad_input():
     raises(nt.AxisNameError, lambda: nt.shard(t, m, {"bad name": "data"}), "nt.shard")
     # a mesh axis the mesh lacks, for an axis the tensor has and for one it lacks
     for rules in ({"batch": "dat"}, {"batch": "data", "mlp": "dat"}):
-        raises(nt.AxisNameError, lambda: nt.shard(t, m, rules), "nt.shard", "'dat'",
+        raises(nt.AxisNameError, lambda rules=rules: nt.shard(t, m, rules), "nt.shard", "'dat'",
                "did you mean 'data'", "(batch=4, feat=3)", "mesh {'data': 1, 'model': 1}")
     raises(nt.AxisNameError, lambda: nt.shard([], m, {"batch": "dat"}), "nt.shard", "'dat'")
     raises(nt.AxisNameError, lambda: nt.shard(t, m, {"batch": ("data", "data")}),
@@ -150,8 +150,9 @@ def test_to_a_sharding_points_to_shard():
     m = nt.mesh({"data": 1})
     t = _t({"batch": 4})
     for target in (NamedSharding(m, PartitionSpec("data")), m, PartitionSpec("data")):
-        raises(TypeError, lambda: t.to(target), "to", "nt.shard(t, mesh, rules)")
-        raises(TypeError, lambda: nt.zeros({"a": 2}, device=target), "nt.zeros", "nt.shard")
+        raises(TypeError, lambda target=target: t.to(target), "to", "nt.shard(t, mesh, rules)")
+        raises(TypeError, lambda target=target: nt.zeros({"a": 2}, device=target), "nt.zeros",
+               "nt.shard")
 
 
 def test_jit_with_mesh_and_rules_on_one_device():
@@ -259,14 +260,16 @@ for t in (x, x.align_to("feat", "batch")):
     assert piece(s) == {"batch": 4, "feat": 3}, piece(s)
     assert_allclose(s, x)
 wide = nt.shard(x, m42, {"batch": ("data", "model")})
-assert wide.sharding_rules == {"batch": ("data", "model")} and piece(wide) == {"batch": 2, "feat": 6}
+assert wide.sharding_rules == {"batch": ("data", "model")}
+assert piece(wide) == {"batch": 2, "feat": 6}
 assert piece(nt.shard(x, m8, {"batch": "data"})) == {"batch": 2, "feat": 6}
 assert piece(nt.shard(x, m2x, {"batch": "model", "feat": "data"})) == {"batch": 4, "feat": 3}
 assert nt.shard(x, m42, {"batch": None}).sharding_rules == {}
 shared = nt.shard({"w": nt.ones({"d": 4, "mlp": 8}), "q": nt.ones({"heads": 2, "d": 4})}, m42,
                   {"mlp": "model", "heads": "model", "batch": "data"})
 assert shared["w"].sharding_rules == {"mlp": "model"} and piece(shared["w"]) == {"d": 4, "mlp": 4}
-assert shared["q"].sharding_rules == {"heads": "model"} and piece(shared["q"]) == {"heads": 1, "d": 4}
+assert shared["q"].sharding_rules == {"heads": "model"}
+assert piece(shared["q"]) == {"heads": 1, "d": 4}
 
 # --- errors of real splits, by message --------------------------------------------------
 bad = nt.full({"batch": 16, "feat": 6}, 12345.678)
@@ -279,7 +282,8 @@ raises(nt.AxisNameError, lambda: nt.shard(bad, m42, {"batch": "data", "feat": "d
        "axes 'batch' and 'feat'", "(batch=16, feat=6)", "mesh axis 'data'",
        "mesh {'data': 4, 'model': 2}")
 raises(nt.AxisNameError, lambda: nt.shard(bad, m42, {"batch": "data", "mlp": "modle"}),
-       "no axis 'modle'", "did you mean 'model'", "(batch=16, feat=6)", "mesh {'data': 4, 'model': 2}")
+       "no axis 'modle'", "did you mean 'model'", "(batch=16, feat=6)",
+       "mesh {'data': 4, 'model': 2}")
 step_bad = nt.jit(lambda t: t + 1.0, mesh=m8, rules={"feat": "data"})
 raises(nt.AxisSizeError, lambda: step_bad(bad), "nt.jit(<lambda>)", "(batch=16, feat=6)",
        "argument 0")
@@ -346,7 +350,8 @@ OPS = {
     "scan": _scan,
     "vmap": lambda x, y, ids: nt.vmap(lambda r, y: (r * y).sum("b"), over="a")(x, y),
     "grad": lambda x, y, ids: grad(lambda x, y: (nt.tanh(x) * y).sum())(x, y),
-    "jit": lambda x, y, ids: nt.jit(lambda x, y: nt.einsum("a b c, b c -> a c", nt.sin(x), y))(x, y),
+    "jit": lambda x, y, ids: nt.jit(
+        lambda x, y: nt.einsum("a b c, b c -> a c", nt.sin(x), y))(x, y),
 }
 rng = np.random.default_rng(0)
 X = nt.tensor(rng.normal(size=(8, 4, 2)).astype(np.float32), "a b c")
@@ -369,8 +374,11 @@ def test_sharded_equals_unsharded(layout, op, x_order, y_order, compiled):
         assert t.sharding_rules == want, (t.sharding_rules, want)
     fn = nt.jit(OPS[op], mesh=m, rules=rules) if compiled else OPS[op]
     got = fn(x, y, ids)
-    for g, e in zip(jax.tree_util.tree_leaves(got, is_leaf=lambda v: isinstance(v, nt.NamedTensor)),
-                    jax.tree_util.tree_leaves(EXPECTED[op], is_leaf=lambda v: isinstance(v, nt.NamedTensor))):
+    def is_leaf(v):
+        return isinstance(v, nt.NamedTensor)
+
+    for g, e in zip(jax.tree_util.tree_leaves(got, is_leaf=is_leaf),
+                    jax.tree_util.tree_leaves(EXPECTED[op], is_leaf=is_leaf)):
         assert_allclose(g, e, rtol=1e-5, atol=1e-5)
         if compiled:
             assert g.sharding_rules == {n: r for n, r in written.items() if n in g.names}
@@ -443,7 +451,8 @@ for k in ref_p:
 # the parameters really are split (equal numbers alone would not prove it)
 assert p["w1"].sharding_rules == {"mlp": "model"} and piece(p["w1"]) == {"d": 8, "mlp": 8}
 assert p["b1"].sharding_rules == {"mlp": "model"} and piece(p["b1"]) == {"mlp": 8}
-assert p["wq"].sharding_rules == {"heads": "model"} and piece(p["wq"]) == {"heads": 2, "d": 8, "k": 4}
+assert p["wq"].sharding_rules == {"heads": "model"}
+assert piece(p["wq"]) == {"heads": 2, "d": 8, "k": 4}
 compiled = step.lower(p, state, xb, yb).compile()
 specs = [str(s.spec) for s in jax.tree_util.tree_leaves(compiled.input_shardings)]
 assert any("model" in s for s in specs) and any("data" in s for s in specs), specs

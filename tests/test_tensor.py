@@ -131,7 +131,8 @@ def test_size_zero_axes(backend):
     np.testing.assert_array_equal(e.sum("batch").numpy(), np.zeros(3))
     assert e.mean("feat").sizes == {"batch": 0}
     assert e.flatten(["batch", "feat"], "x").sizes == {"x": 0}
-    assert nt.einsum("batch feat, feat -> batch", e, nt.ones({"feat": 3}, backend=backend)).sizes == {"batch": 0}
+    assert nt.einsum("batch feat, feat -> batch", e,
+                     nt.ones({"feat": 3}, backend=backend)).sizes == {"batch": 0}
     assert e[{"batch": slice(0, 0)}].sizes == {"batch": 0, "feat": 3}
     assert e.max("feat").sizes == {"batch": 0}
 

@@ -1,10 +1,13 @@
 """namedtensor.testing: the strategies themselves, assert_allclose, and the library's
 algebraic laws checked with them."""
 
+import functools
+
 import jax
 import numpy as np
 import pytest
-from hypothesis import find, given, seed, settings, strategies as st
+from hypothesis import find, given, seed, settings
+from hypothesis import strategies as st
 
 import namedtensor as nt
 from namedtensor._spec import parse
@@ -145,7 +148,8 @@ def test_contraction_is_associative(data):
     names = list(dict.fromkeys(a.names + b.names + c.names))
     out = data.draw(st.permutations(names))[:data.draw(st.integers(0, len(names)))]
     def keep(x, y, other):  # names of x*y still needed: in the output or in the other operand
-        return " ".join(n for n in names if n in x.names + y.names and (n in out or n in other.names))
+        return " ".join(n for n in names
+                        if n in x.names + y.names and (n in out or n in other.names))
 
     def full(*operands, to):  # the full form: a name in one operand only is summed, as meant
         return ", ".join(" ".join(t.names) for t in operands) + " -> " + to
@@ -249,7 +253,7 @@ def test_strategy_bounds_are_checked_when_built():
 def test_strategy_tensor_arguments_are_checked_when_built():
     op = "strategies.named_tensors"
     for bad in ("U3", "object", None, "bfloat16"):
-        _raises(TypeError, lambda: nts.named_tensors(dtype=bad), op, "dtype")
+        _raises(TypeError, lambda bad=bad: nts.named_tensors(dtype=bad), op, "dtype")
     with pytest.raises((TypeError, nt.NamedTensorError), match="'bogus'"):
         nts.named_tensors(dtype="bogus")
     _raises(nt.NamedTensorError, lambda: nts.named_tensors(backend="bogus"), op, "'bogus'")
@@ -263,8 +267,9 @@ def test_strategy_tensor_arguments_are_checked_when_built():
     _raises(TypeError, lambda: nts.named_tensors({"a": 2}, max_rank=1), op, "max_rank")
     _raises(TypeError, lambda: nts.named_tensors(max_rnk=1), op, "max_rnk")
     for build in (lambda **kw: nts.broadcastable(2, **kw), lambda **kw: nts.einsum_problems(**kw)):
-        _raises(TypeError, lambda: build(dtype="U3"), "strategies.", "dtype")
-        _raises(nt.NamedTensorError, lambda: build(backend="bogus"), "strategies.", "'bogus'")
+        _raises(TypeError, lambda build=build: build(dtype="U3"), "strategies.", "dtype")
+        _raises(nt.NamedTensorError, lambda build=build: build(backend="bogus"), "strategies.",
+                "'bogus'")
 
 
 @given(data=st.data())
@@ -279,11 +284,11 @@ def test_assert_allclose_checks_its_arguments():
     t = nt.zeros({"a": 2})
     for arg in ("rtol", "atol"):
         for bad in (-1, -1e-9, float("nan"), float("inf")):
-            _raises(nt.NamedTensorError, lambda: assert_allclose(t, t, **{arg: bad}),
+            _raises(nt.NamedTensorError, functools.partial(assert_allclose, t, t, **{arg: bad}),
                     "assert_allclose", arg)
         for bad in ("1e-6", None, True, [0.1]):
-            _raises(TypeError, lambda: assert_allclose(t, t, **{arg: bad}), "assert_allclose",
-                    arg)
+            _raises(TypeError, functools.partial(assert_allclose, t, t, **{arg: bad}),
+                    "assert_allclose", arg)
     _raises(TypeError, lambda: assert_allclose(t, t, err_msg=3), "assert_allclose", "err_msg")
     _raises(TypeError, lambda: assert_allclose(t, "zeros"), "assert_allclose", "desired")
     _raises(TypeError, lambda: assert_allclose(None, t), "assert_allclose", "actual")

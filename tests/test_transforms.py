@@ -4,7 +4,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import namedtensor as nt
 from namedtensor.grad import check_grads, grad, jvp, value_and_grad, vjp
@@ -21,7 +22,8 @@ def _families(t, name, ids):
         "elementwise": (lambda x: (nt.tanh(x) * nt.exp(x * 0.1) + nt.sigmoid(x) ** 2).sum(),
                         lambda a: (jnp.tanh(a) * jnp.exp(a * 0.1) + jax.nn.sigmoid(a) ** 2).sum()),
         "reduction": (lambda x: (nt.logsumexp(x, name) ** 2).sum() + x.std(name).sum(),
-                      lambda a: (jax.nn.logsumexp(a, axis=axis) ** 2).sum() + a.std(axis=axis).sum()),
+                      lambda a: ((jax.nn.logsumexp(a, axis=axis) ** 2).sum()
+                                 + a.std(axis=axis).sum())),
         "axiswise": (lambda x: (nt.softmax(x, name) * nt.cumsum(x, name)).sum(),
                      lambda a: (jax.nn.softmax(a, axis=axis) * jnp.cumsum(a, axis=axis)).sum()),
         "gather": (lambda x: (x[{name: ids}] ** 3).sum(),
@@ -30,7 +32,8 @@ def _families(t, name, ids):
                                nt.arange("m", t.size).astype("float32")).sum(),
                     lambda a: (jnp.transpose(a).reshape(-1) *
                                jnp.arange(t.size, dtype=jnp.float32)).sum()),
-        "index": (lambda x: (x[{name: 0}] * x[{name: -1}]).sum() + x.align_to(*rest, name)[{name: slice(0, 1)}].sum(),
+        "index": (lambda x: ((x[{name: 0}] * x[{name: -1}]).sum()
+                             + x.align_to(*rest, name)[{name: slice(0, 1)}].sum()),
                   lambda a: (jnp.take(a, 0, axis=axis) * jnp.take(a, -1, axis=axis)).sum() +
                   jnp.take(a, jnp.arange(1), axis=axis).sum()),
     }
@@ -43,7 +46,8 @@ def _families(t, name, ids):
 def test_gradients_match_positional_jax(family, data):
     t = data.draw(nts.named_tensors(min_rank=1, min_size=2))
     name = data.draw(st.sampled_from(t.names))
-    ids = nt.tensor(np.array([0, t.sizes[name] - 1, 0], np.int32), "gathered_index")  # > 8 chars: never drawn
+    # "gathered_index" has more than 8 chars: never a drawn name
+    ids = nt.tensor(np.array([0, t.sizes[name] - 1, 0], np.int32), "gathered_index")
     f, g = _families(t, name, ids)[family]
     got = grad(f)(t)
     want = jax.grad(g)(t.data)

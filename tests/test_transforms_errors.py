@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import namedtensor as nt
+from _helpers import raises as _raises
+from _helpers import run_isolated
 from namedtensor.grad import check_grads, grad, jvp, value_and_grad, vjp
-from _helpers import raises as _raises, run_isolated
 
 VALUE = 12345.678  # a value that must never appear in a message
 
@@ -68,12 +69,12 @@ def test_f_must_return_a_scalar_or_a_value_aux_pair():
     t = _t({"a": 2})
     for bad, kind in [(lambda x: [x.sum()], "a list of 1 element"), (lambda x: None, "None"),
                       (lambda x: "loss", "a str"), (lambda x: {"l": x.sum()}, "a dict")]:
-        _raises(TypeError, lambda: grad(bad)(t), "grad:", "0-d tensor or a scalar", kind)
-        _raises(TypeError, lambda: value_and_grad(bad)(t), "value_and_grad:", kind)
+        _raises(TypeError, lambda bad=bad: grad(bad)(t), "grad:", "0-d tensor or a scalar", kind)
+        _raises(TypeError, lambda bad=bad: value_and_grad(bad)(t), "value_and_grad:", kind)
     _raises(TypeError, lambda: grad(lambda x: x.sum().astype("int32"))(t), "floating", "int32")
     for bad, kind in [(lambda x: x.sum(), "a NamedTensor ()"),
                       (lambda x: (x.sum(), 1, 2), "a tuple of 3 elements")]:
-        message = _raises(TypeError, lambda: grad(bad, has_aux=True)(t), "grad:",
+        message = _raises(TypeError, lambda bad=bad: grad(bad, has_aux=True)(t), "grad:",
                           "(value, aux)", kind)
         assert "iterable" not in message
 
@@ -102,16 +103,18 @@ def test_tangents_and_cotangents_are_checked():
 def test_check_grads_options_are_validated():
     args = (_t({"a": 2}),)
     for order in (-1, 0, 5, 2**70):
-        _raises(nt.NamedTensorError, lambda: check_grads(_loss, args, order=order), "order",
-                "[1, 4]")
+        _raises(nt.NamedTensorError, lambda order=order: check_grads(_loss, args, order=order),
+                "order", "[1, 4]")
     _raises(TypeError, lambda: check_grads(_loss, args, order=1.5), "order", "float")
     for modes in (("sideways",), (), ("fwd", "up")):
-        _raises(nt.NamedTensorError, lambda: check_grads(_loss, args, modes=modes), "modes",
-                "'fwd' and 'rev'")
+        _raises(nt.NamedTensorError, lambda modes=modes: check_grads(_loss, args, modes=modes),
+                "modes", "'fwd' and 'rev'")
     _raises(TypeError, lambda: check_grads(_loss, args, modes=3), "modes")
     for name in ("atol", "rtol", "eps"):
-        _raises(nt.NamedTensorError, lambda: check_grads(_loss, args, **{name: -1.0}), name)
-        _raises(TypeError, lambda: check_grads(_loss, args, **{name: "0.1"}), name, "real")
+        _raises(nt.NamedTensorError, lambda name=name: check_grads(_loss, args, **{name: -1.0}),
+                name)
+        _raises(TypeError, lambda name=name: check_grads(_loss, args, **{name: "0.1"}), name,
+                "real")
     _raises(nt.NamedTensorError, lambda: check_grads(_loss, args, eps=0.0), "eps", "positive")
     _raises(TypeError, lambda: check_grads(_loss, (nt.tensor([1, 2], "a"),)), "int32")
     x = (nt.tensor([0.1, -0.3], "x"),)
@@ -126,16 +129,18 @@ def test_scan_arguments_and_body_are_checked():
 
     for bad, kind in [(lambda c, x: c, "a NamedTensor (a=2)"),
                       (lambda c, x: (c, x, x), "a tuple of 3 elements")]:
-        message = _raises(TypeError, lambda: scan(bad), "nt.scan(over='s')", "(carry, y)", kind)
+        message = _raises(TypeError, lambda bad=bad: scan(bad), "nt.scan(over='s')", "(carry, y)",
+                          kind)
         assert "iterable" not in message
     _raises(nt.NamedTensorError, lambda: scan(lambda c, x: (x, x), init=0.0), "carry leaf 0",
             "unnamed float32 array", "NamedTensor (a=2)")
     _raises(nt.NamedTensorError, lambda: scan(lambda c, x: (1.0, x)), "carry leaf 0", "(a=2)",
             "a float")
     for unroll in (0, -1):
-        _raises(nt.NamedTensorError, lambda: scan(unroll=unroll), "unroll", "positive int")
+        _raises(nt.NamedTensorError, lambda unroll=unroll: scan(unroll=unroll), "unroll",
+                "positive int")
     for unroll in (1.5, "x"):
-        _raises(TypeError, lambda: scan(unroll=unroll), "unroll", "positive int")
+        _raises(TypeError, lambda unroll=unroll: scan(unroll=unroll), "unroll", "positive int")
     assert scan(unroll=True)[1].names == ("s", "a") and scan(unroll=2)[1].names == ("s", "a")
     _raises(TypeError, lambda: scan(reverse="yes"), "reverse must be a bool")
     _raises(TypeError, lambda: scan(over=3), "nt.scan", "over", "int")
@@ -170,10 +175,11 @@ def test_benchmark_counts_are_validated():
                              ({"repeat": 0}, "repeat must be >= 1"),
                              ({"repeat": -1}, "repeat must be >= 1"),
                              ({"warmup": -1}, "warmup must be >= 0")]:
-        _raises(nt.NamedTensorError, lambda: nt.benchmark(one, **kwargs), "nt.benchmark",
-                fragment)
+        _raises(nt.NamedTensorError, lambda kwargs=kwargs: nt.benchmark(one, **kwargs),
+                "nt.benchmark", fragment)
     for kwargs in ({"number": 1.5}, {"repeat": "3"}, {"warmup": None}):
-        _raises(TypeError, lambda: nt.benchmark(one, **kwargs), "nt.benchmark", "must be an int")
+        _raises(TypeError, lambda kwargs=kwargs: nt.benchmark(one, **kwargs), "nt.benchmark",
+                "must be an int")
     assert len(nt.benchmark(one, warmup=0, repeat=1).times) == 1
 
 
@@ -200,7 +206,8 @@ def test_callback_refuses_a_lossy_result_dtype():
 def test_tensor_spec_sizes_and_dtype_are_validated():
     _raises(nt.AxisSizeError, lambda: nt.TensorSpec({"a": -1}), "nt.TensorSpec", "'a'", "-1")
     for size in (1.5, "3", True):
-        _raises(TypeError, lambda: nt.TensorSpec({"a": size}), "nt.TensorSpec", "'a'", "int")
+        _raises(TypeError, lambda size=size: nt.TensorSpec({"a": size}), "nt.TensorSpec", "'a'",
+                "int")
     # an unknown dtype name is a wrong value, a non-dtype a wrong type (as _validate.dtype says)
     _raises(nt.NamedTensorError, lambda: nt.TensorSpec({"a": 2}, dtype="flaot32"),
             "nt.TensorSpec", "'flaot32'")

@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import namedtensor as nt
+from _helpers import raises as _raises
+from _helpers import run_isolated
 from namedtensor.testing import assert_allclose
-from _helpers import raises as _raises, run_isolated
 
 
 # --- tensors rebuilt by plain JAX transforms with another rank --------------------------
@@ -184,8 +185,8 @@ def test_ordering_is_not_defined_on_complex(backend):
 
 def test_strings_and_objects_are_not_tensors(backend):
     for data in (None, object(), [1.0, None], ["a", "b"], np.array(["s"])):
-        _raises(TypeError, lambda: nt.tensor(data, "a" if np.ndim(data) else (),
-                                             backend=backend), "nt.tensor")
+        _raises(TypeError, lambda data=data: nt.tensor(data, "a" if np.ndim(data) else (),
+                                                       backend=backend), "nt.tensor")
     _raises(TypeError, lambda: nt.zeros({"a": 1}, dtype="U3", backend=backend), "nt.zeros")
     _raises(nt.NamedTensorError, lambda: nt.zeros({"a": 1}, dtype="flaot32"), "unknown dtype")
 
@@ -277,7 +278,7 @@ def test_messages_name_the_constructor_called():
 def test_traced_tensors_say_they_have_no_value_yet():
     for read in (float, lambda t: t.item(), lambda t: t.numpy(), bool, int):
         f = nt.jit(lambda t, read=read: read(t.sum()))
-        _raises(TypeError, lambda: f(nt.ones({"a": 2})), "traced", "has no value yet")
+        _raises(TypeError, lambda f=f: f(nt.ones({"a": 2})), "traced", "has no value yet")
 
 
 def test_crash_prone_inputs_do_not_kill_or_poison_the_process():
