@@ -323,10 +323,8 @@ def _trace(fn: Callable[..., Any], name: str, arguments: Sequence[Encoded],
     return exported, record[-1]
 
 
-# JAX's error for a symbolic size used where a concrete one is needed: public in
-# jax.errors from 0.10.1, in jax.core before (deprecated there since)
-INCONCLUSIVE: type[Exception] = getattr(
-    jax.errors, "InconclusiveDimensionOperation", None) or jax.core.InconclusiveDimensionOperation
+# JAX's error for a symbolic size used where a concrete one is needed
+INCONCLUSIVE = jax.errors.InconclusiveDimensionOperation
 
 
 def symbolic_failure(error: Exception, op: str) -> AxisSizeError:
