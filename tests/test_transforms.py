@@ -287,6 +287,16 @@ def test_benchmark_blocks_and_summarises():
     assert "median" in str(r)
 
 
+def test_benchmark_blocks_on_arrays_only(monkeypatch):
+    blocked = []
+    monkeypatch.setattr(jax, "block_until_ready", lambda x: blocked.append(x) or x)
+    x = nt.ones({"x": 3})
+    nt.benchmark(lambda: {"text": "a b", "n": 3, "np": np.zeros(2), "t": x}, warmup=1, repeat=2)
+    assert len(blocked) == 3 and all(len(b) == 1 and b[0] is x.data for b in blocked)
+    nt.benchmark(lambda: nt.explain("x, x ->", x, x), warmup=1, repeat=2)  # strings only
+    assert len(blocked) == 3
+
+
 def test_gradient_of_unstack_matches_indexing():
     x = nt.tensor(np.arange(12.0, dtype=np.float32).reshape(3, 4), "gate hidden")
     weights = nt.tensor([1.0, 2.0, 3.0], "k")
