@@ -58,6 +58,7 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(PY) windows.py
 	cd benchmarks && ../$(PY) sorting.py
 	cd benchmarks && ../$(PY) typed.py
+	cd benchmarks && ../$(PY) check.py
 
 # The pictures of docs/display.md (docs/images/), then every code block of the docs.
 docs: $(STAMP)

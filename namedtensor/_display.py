@@ -438,12 +438,23 @@ def plot(t: NamedTensor, ax: "Axes | None", kwargs: dict[str, Any]) -> "Axes":
         raise TypeError(f"t.plot: ax must be a matplotlib Axes or None, got "
                         f"{type(ax).__name__}")
     names = t._names
+    call = "ax.plot" if len(names) == 1 else "ax.imshow"
+    try:  # the keywords go to matplotlib, which checks them
+        if len(names) == 1:
+            ax.plot(np.arange(values.shape[0]), values, **kwargs)
+        else:
+            image = ax.imshow(values, **{"aspect": "auto", "interpolation": "nearest",
+                                         **kwargs})
+    except (TypeError, ValueError, AttributeError, KeyError) as error:
+        # an unknown keyword is a TypeError, a bad value for a known one a NamedTensorError
+        kind = TypeError if isinstance(error, (TypeError, AttributeError)) else NamedTensorError
+        raise kind(f"t.plot: matplotlib's {call} refused the keywords {sorted(kwargs)} for "
+                   f"a tensor {fmt_sizes(names, values.shape)}: "
+                   f"{(str(error).splitlines() or [''])[0][:200]}") from None
     if len(names) == 1:
-        ax.plot(np.arange(values.shape[0]), values, **kwargs)
         ax.set_xlabel(names[0])
         ax.set_ylabel(f"value ({t.dtype})")
     else:
-        image = ax.imshow(values, **{"aspect": "auto", "interpolation": "nearest", **kwargs})
         ax.figure.colorbar(image, ax=ax, label=f"value ({t.dtype})")
         ax.set_ylabel(names[0])
         ax.set_xlabel(names[1])

@@ -452,6 +452,10 @@ def typed(f: Callable[P, R]) -> Callable[P, R]:
         AxisSizeError: a name bound to two sizes in one call.
         TypeError: a value that is not a NamedTensor (or the annotated container).
     """
+    if isinstance(f, (staticmethod, classmethod)):
+        kind = type(f).__name__
+        raise TypeError(f"nt.typed: put @nt.typed below @{kind}, not above it (it checks the "
+                        f"function that @{kind} wraps)")
     f = _validate.function(f, "nt.typed")
     if isinstance(f, type):  # wrapping it would make it a function (no isinstance, no methods)
         raise TypeError(f"nt.typed: decorate a function or a method, got the class "
@@ -464,6 +468,10 @@ def typed(f: Callable[P, R]) -> Callable[P, R]:
         return f
     if not sig.params and sig.result is None:
         return f
+    if sig.result is not None and (inspect.iscoroutinefunction(f) or inspect.isgeneratorfunction(f)
+                                   or inspect.isasyncgenfunction(f)):
+        raise TypeError(f"nt.typed: {op} is a coroutine or generator function, so its result "
+                        f"is not the annotated tensor; annotate its arguments only")
     result, need, get, names, sig_of = sig.result, sig.need, sig.get, sig.names, sig.sig_of
     leaf_result = result is not None and result[0] == "leaf"
 

@@ -240,6 +240,11 @@ def test_plot_errors(plt, monkeypatch):
         nt.tensor([1j, 2], "a").plot()
     with pytest.raises(nt.AxisSizeError, match="size 0"):
         nt.zeros({"a": 0, "b": 3}).plot()
+    # matplotlib's refusals of the keywords come back named, not raw
+    with pytest.raises(TypeError, match=r"t.plot: .*ax.plot refused .*\['colr'\].*\(a=3\)"):
+        nt.zeros({"a": 3}).plot(colr="r")
+    with pytest.raises(nt.NamedTensorError, match=r"t.plot: .*ax.imshow refused .*cmap"):
+        t.plot(cmap="not_a_colormap")
 
     @nt.jit
     def f(x):

@@ -103,6 +103,13 @@ def test_names_built_from_the_storage_order_are_caught():
     assert "stored as" in message
 
 
+def test_names_that_exist_only_primed_are_renamed_too():
+    x = nt.tensor(np.ones(3, np.float32), "a'", backend="numpy")
+    check_invariance(lambda t: t * 2, x, examples=10)  # renaming a -> b gives b' everywhere
+    with pytest.raises(AssertionError, match="renaming"):
+        check_invariance(lambda t: nt.tensor(t.data, ("a'",), backend="numpy"), x, examples=30)
+
+
 def test_the_smallest_permutation_is_reported():
     # Only the second input's order matters: the first one shrinks back to its own order.
     f = lambda x, w: x.sum() + nt.tensor(w.data.sum(0), w.names[1:])  # noqa: E731

@@ -359,6 +359,19 @@ def test_bad_annotations_are_refused_at_decoration():
     _raises(TypeError, lambda: nt.typed(unknown), "cannot evaluate the annotation")
     _raises(TypeError, lambda: nt.typed(None), "nt.typed", "callable")
     _raises(TypeError, lambda: nt.typed(nt.TensorSpec), "nt.typed", "class TensorSpec")
+    _raises(TypeError, lambda: nt.typed(staticmethod(bare)), "below @staticmethod")
+    _raises(TypeError, lambda: nt.typed(classmethod(bare)), "below @classmethod")
+
+    async def coroutine(x: nt.T["a"]) -> nt.T["a"]:
+        return x
+
+    _raises(TypeError, lambda: nt.typed(coroutine), "coroutine", "annotate its arguments only")
+
+    def generator(x: nt.T["a"]):  # arguments only: checked at the call
+        yield x
+
+    with pytest.raises(nt.AxisNameError, match="generator: argument x"):
+        nt.typed(generator)(nt.ones({"b": 2}))
 
     def plain(x: int) -> str:
         return str(x)

@@ -122,7 +122,9 @@ class _Case:
         for label, leaf in zip(self.labels, self.leaves, strict=True):
             _check_input(leaf, label)
         self.expected = self.call(self.leaves)  # f's own errors propagate unchanged
-        self.pool = list(dict.fromkeys(n for t in self.leaves if _is_tensor(t) for n in t.names))
+        # names are renamed by their base, with their primed copies ("a" and "a'" together)
+        self.pool = list(dict.fromkeys(n.rstrip("'") for t in self.leaves if _is_tensor(t)
+                                       for n in t.names))
         out = [t for t in _flat(self.expected)[0] if _is_tensor(t)]
         self.taken = set(self.pool) | {n.rstrip("'") for t in out for n in t.names}
 
