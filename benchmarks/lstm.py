@@ -10,6 +10,8 @@ PyTorch rows are skipped with a message when torch is absent).
 """
 
 import os
+import sys
+import time
 
 import jax
 import jax.numpy as jnp
@@ -232,6 +234,41 @@ def study(model, cell, mi, named, raw, xs):
     return tables
 
 
+def compile_times(model, cell, mi, named, raw, xs):
+    """Trace+compile time of nt.jit + nt.scan against raw jax.jit + lax.scan, forward and
+    forward+backward: a fresh function per sample (no cache), samples interleaved."""
+    rcell = raw_cell(mi)
+    def named_loss(p):
+        return run_scan(cell, p, xs).sum()
+
+    def raw_loss(p):
+        return raw_scan(rcell, p, xs.data).sum()
+
+    makers = {
+        "forward": (lambda: nt.jit(lambda p: run_scan(cell, p, xs)),
+                    lambda: jax.jit(lambda p: raw_scan(rcell, p, xs.data))),
+        "forward+backward": (lambda: nt.jit(grad(lambda p: named_loss(p))),
+                             lambda: jax.jit(jax.grad(lambda p: raw_loss(p)))),
+    }
+    lines = [f"Trace+compile time, {model} (`f.lower(args).compile()` of a fresh function; "
+             f"median of {2 if QUICK else 7} interleaved samples):", "",
+             "| pass | nt.jit + nt.scan | raw jax.jit + lax.scan | named / raw |",
+             "|---|---|---|---|"]
+    for pass_name, (named_fn, raw_fn) in makers.items():
+        times = {"named": [], "raw": []}
+        for _ in range(2 if QUICK else 7):
+            for label, make, args in (("named", named_fn, named), ("raw", raw_fn, raw)):
+                f = make()
+                start = time.perf_counter()
+                f.lower(args).compile()
+                times[label].append(time.perf_counter() - start)
+        a, b = (float(np.median(times[k])) for k in ("named", "raw"))
+        lines.append(f"| {pass_name} | {a * 1e3:.0f} ms | {b * 1e3:.0f} ms | {a / b:.2f}× |")
+        print(f"  {model} {pass_name} trace+compile: named {a * 1e3:.0f} ms, raw {b * 1e3:.0f} ms"
+              f" ({a / b:.2f}×)")
+    return "\n".join(lines) + "\n"
+
+
 def summary(model, tables):
     lines = [f"**{model}**"]
     for pass_name, t in tables.items():
@@ -296,7 +333,18 @@ def main():
     if png:
         text.append("![LSTM benchmark](lstm.png)\n")
     write_section("lstm", "\n".join(text))
+    compile_section(named, raw, xs)
+
+
+def compile_section(named, raw, xs):
+    text = ["## Trace and compile time: named LSTM against raw JAX\n"]
+    for model, cell, mi in (("LSTM", lstm_cell, False), ("MI-LSTM", mi_lstm_cell, True)):
+        text.append(compile_times(model, cell, mi, named, raw, xs))
+    write_section("lstm_compile", "\n".join(text))
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--compile-time"]:  # only the trace+compile study (no torch rows)
+        compile_section(*params(nt.random.key(0)))
+    else:
+        main()
