@@ -48,7 +48,7 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $(BENCH_STAMP)
 
-# Writes benchmarks/RESULTS.md and benchmarks/lstm.png (BENCH_QUICK=1 for a smoke run).
+# Writes benchmarks/RESULTS.md, lstm.png and transformer.png (BENCH_QUICK=1 for a smoke run).
 bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(PY) eager_overhead.py
 	cd benchmarks && ../$(PY) einsum.py
@@ -59,11 +59,14 @@ bench: $(BENCH_STAMP)
 	cd benchmarks && ../$(PY) sorting.py
 	cd benchmarks && ../$(PY) typed.py
 	cd benchmarks && ../$(PY) check.py
+	cd benchmarks && ../$(PY) transformer.py
 
-# The pictures of docs/display.md (docs/images/), then every code block of the docs.
+# The pictures of docs/display.md (docs/images/), every code block of the docs, then the
+# site into site/ (strict: a broken link or reference fails). Open site/index.html.
 docs: $(STAMP)
 	JAX_PLATFORMS=cpu $(PY) docs/make_pictures.py
 	$(VENV)/bin/pytest tests/test_docs.py
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis dist site
+	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis dist site build

@@ -1,6 +1,6 @@
 """Random tensors from explicit JAX keys.
 
-Every function validates its arguments before JAX sees them (SPEC section 15): a key
+Every function validates its arguments before JAX sees them: a key
 that is not one key, sizes that are not an ordered mapping of non-negative ints, a
 dtype of the wrong kind, bounds out of order or a probability outside [0, 1] raise
 with the function's name. ``p``, ``low`` and ``high`` are Python numbers, 0-d arrays,
