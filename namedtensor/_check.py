@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _validate as V
-from ._export import INCONCLUSIVE, _input_leaf, _symbols, symbolic_failure
+from ._export import INCONCLUSIVE, _input_leaf, _symbols, symbolic_failure, symbolic_sizes
 from ._tensor import NamedTensor
 from ._transforms import Jitted, TensorSpec, _fn_name, _wrap
 from ._types import PyTree
@@ -151,9 +151,7 @@ def check(f: Callable[..., Any], *specs: PyTree) -> PyTree:
     arguments, leaves = _inputs(specs, op, static_positions)
     _, dims = _symbols(leaves, op)
     shapes = [jax.ShapeDtypeStruct(  # type: ignore[no-untyped-call]  # jax: not annotated
-        shape if names is None else
-        tuple(dims[n] if s is None else s for n, s in zip(names, shape, strict=True)), dtype)
-        for _, _, names, shape, dtype in leaves]
+        symbolic_sizes(names, shape, dims), dtype) for _, _, names, shape, dtype in leaves]
     record: list[tuple[Any, list[Names | _Static]]] = []
 
     def flat(*arrays: Any) -> list[Any]:

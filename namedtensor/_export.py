@@ -271,6 +271,15 @@ def _symbols(leaves: Sequence[Leaf], op: str) -> tuple[dict[str, str], dict[str,
                                                                  scope=scope)))
 
 
+def symbolic_sizes(names: tuple[str, ...] | None, shape: Sequence[Dim],
+                   dims: dict[str, Dim]) -> tuple[Dim, ...]:
+    """``shape`` with each ``None`` size replaced by its axis name's symbol (from
+    :func:`_symbols`); an unnamed leaf's shape as it is."""
+    if names is None:
+        return tuple(shape)
+    return tuple(dims[n] if s is None else s for n, s in zip(names, shape, strict=True))
+
+
 def _output(value: object, where: str, op: str) -> tuple[Array, dict[str, Json]]:
     """``(array, payload)`` of one leaf that ``f`` returned."""
     _check_value(value, op, f"f's output{where}", "f must return NamedTensors (or arrays) "
@@ -384,10 +393,7 @@ def export(f: Callable[..., Any], *specs_or_examples: PyTree, vjp_order: int = 0
     symbols, dims = _symbols(leaves, op)
     slots = []
     for position, (_, key, names, shape, dtype) in enumerate(leaves):
-        sizes: Sequence[Dim] = shape
-        if names is not None:
-            sizes = [dims[n] if s is None else s for n, s in zip(names, shape)]
-        slots.append(_Slot(position, key, names, sizes, dtype))
+        slots.append(_Slot(position, key, names, symbolic_sizes(names, shape, dims), dtype))
     exported, outputs = _trace(fn, name, arguments, slots, op)
     inputs: list[Node] = []
     start = 0
