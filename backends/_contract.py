@@ -10,7 +10,7 @@ before calling it (``matmul`` of bools is a logical or, of int8 it wraps).
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any, Protocol, TypeAlias
 
@@ -24,6 +24,10 @@ from namedtensor._types import Array, DeviceLike, DTypeLike
 Namespace: TypeAlias = Any
 # opt_einsum's contraction order: each step lists the operands it consumes.
 Path: TypeAlias = Sequence[tuple[int, ...]]
+# A static index, one entry per axis: None (the whole axis); "int" (one position, the axis
+# dropped); an int n (n positions from a start); a slice's (start, stop, step). The positions
+# of "int" and n entries are given at call time, so one plan serves every position.
+IndexPlan: TypeAlias = tuple[None | str | int | tuple[int | None, int | None, int | None], ...]
 
 
 class Backend(Protocol):
@@ -68,6 +72,17 @@ class Backend(Protocol):
         """Execute a planned contraction (see :func:`contract`)."""
         ...
 
+    def index(self, x: Array, plan: IndexPlan, starts: Sequence[int]) -> Array:
+        """``x`` indexed by ``plan``, with ``starts`` (non-negative, in range) for its
+        "int" and length entries, in axis order."""
+        ...
+
+    def fuse(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``fn`` (a function of arrays, built once per plan and cached by the caller) as
+        one dispatch: JAX compiles it, inlined into any program that traces it; NumPy
+        runs it as it is."""
+        ...
+
     def floor_divide(self, x: Array, y: Array, /) -> Array: ...
     def remainder(self, x: Array, y: Array, /) -> Array: ...
     def erf(self, x: Array, /) -> Array: ...
@@ -78,6 +93,24 @@ class Backend(Protocol):
     def logsumexp(self, x: Array, axis: int | tuple[int, ...], /) -> Array: ...
     def softmax(self, x: Array, axis: int, /) -> Array: ...
     def log_softmax(self, x: Array, axis: int, /) -> Array: ...
+
+
+def basic_index(plan: IndexPlan, starts: Sequence[int]) -> tuple[int | slice, ...]:
+    """The ordinary (static) index that ``plan`` with ``starts`` stands for."""
+    it = iter(starts)
+    index: list[int | slice] = []
+    for p in plan:
+        if p is None:
+            index.append(slice(None))
+        elif p == "int":
+            index.append(next(it))
+        elif isinstance(p, int):
+            start = next(it)
+            index.append(slice(start, start + p))
+        else:
+            assert isinstance(p, tuple)
+            index.append(slice(*p))
+    return tuple(index)
 
 
 def _arrange(xp: Namespace, x: Array, term: str, order: list[str]) -> Array:

@@ -1,16 +1,17 @@
 """The JAX backend (the default): executes on CPU/GPU/TPU, jit- and grad-able."""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from namedtensor._types import Array, DeviceLike, DTypeLike
 
-from ._contract import Path, contract
+from ._contract import IndexPlan, Path, contract
 
 
 @functools.lru_cache(maxsize=64)
@@ -38,7 +39,35 @@ def _fmt(device: jax.Device) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _compiled_einsum(subscripts: str, path: Path) -> Callable[..., Array]:
-    return jax.jit(lambda *arrays: contract(jnp, subscripts, path, arrays))
+    return _fuse(lambda *arrays: contract(jnp, subscripts, path, arrays))
+
+
+@functools.lru_cache(maxsize=1024)
+def _index_kernel(plan: IndexPlan) -> Callable[..., Array]:
+    """``x`` indexed by ``plan``, the positions as arguments: one compiled call serves every
+    position (a static index would compile once per position, ~30 ms each)."""
+    def run(x: Array, *starts: Array) -> Array:
+        it = iter(starts)
+        drop = []
+        for axis, p in enumerate(plan):
+            if p == "int":
+                x = lax.dynamic_slice_in_dim(x, next(it), 1, axis)
+                drop.append(axis)
+            elif isinstance(p, int):
+                x = lax.dynamic_slice_in_dim(x, next(it), p, axis)
+            elif p is not None:
+                x = x[(slice(None),) * axis + (slice(*p),)]
+        return lax.squeeze(x, drop) if drop else x
+    return _fuse(run)
+
+
+def _fuse(fn: Callable[..., Any]) -> Callable[..., Any]:
+    # inline=True: traced inside jit (or grad inside jit) the body joins the caller's
+    # program, exactly as hand-written JAX would, so XLA fuses across it (a nested call
+    # kept XLA from fusing: 4x slower on an unrolled LSTM's backward). Eagerly, and under
+    # eager grad, it is one cached dispatch: one linearization per call instead of one
+    # per primitive (a reshape alone costs ~200 us under eager grad).
+    return jax.jit(fn, inline=True)
 
 
 class Backend:
@@ -70,18 +99,20 @@ class Backend:
 
     def clear_caches(self) -> None:
         _compiled_einsum.cache_clear()
+        _index_kernel.cache_clear()
 
     def is_concrete(self, x: Array) -> bool:
         return not isinstance(x, jax.core.Tracer)
 
     def einsum(self, subscripts: str, path: Path, *arrays: Array) -> Array:
-        # Eager: one jitted callable per plan, so a repeated call is one dispatch.
-        # Traced (inside jit, grad, vmap, scan): inline the matmuls into the caller's
-        # program, exactly as hand-written JAX would (a nested jit per contraction
-        # keeps XLA from fusing across it: 4x slower on an unrolled LSTM's backward).
-        if any(isinstance(a, jax.core.Tracer) for a in arrays):
-            return contract(jnp, subscripts, path, arrays)
+        # one fused callable per plan: one dispatch eagerly, inlined when traced
         return _compiled_einsum(subscripts, path)(*arrays)
+
+    def index(self, x: Array, plan: IndexPlan, starts: Sequence[int]) -> Array:
+        return _index_kernel(plan)(x, *starts)
+
+    def fuse(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return _fuse(fn)
 
     # --- functions the array API lacks -------------------------------------
     erf = staticmethod(jax.scipy.special.erf)

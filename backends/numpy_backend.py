@@ -1,13 +1,14 @@
 """The NumPy backend: a real backend (not a test double), minus transforms."""
 
 import math
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from namedtensor._types import Array, DeviceLike, DTypeLike
 
-from ._contract import Path, contract
+from ._contract import IndexPlan, Path, basic_index, contract
 
 
 def _parse_device(device: DeviceLike | None) -> str:
@@ -43,6 +44,12 @@ class Backend:
 
     def einsum(self, subscripts: str, path: Path, *arrays: Array) -> Array:
         return contract(np, subscripts, path, arrays)
+
+    def index(self, x: Array, plan: IndexPlan, starts: Sequence[int]) -> Array:
+        return x[basic_index(plan, starts)]
+
+    def fuse(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return fn
 
     # --- integer division by zero gives JAX's values (NumPy gives 0 and warns) -----
     @staticmethod

@@ -13,6 +13,10 @@ from ._caches import cached
 from ._errors import AxisNameError, AxisSizeError
 from ._types import Names, Shape
 
+# how an operand is laid out against a target order: a transpose (or None), then a reshape
+# that inserts size-1 axes (or None)
+Alignment: TypeAlias = tuple[tuple[int, ...] | None, Shape | None]
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*'*\Z")
 
 
@@ -148,7 +152,7 @@ def broadcast(entries: tuple[tuple[tuple[str, ...], Shape], ...],
 
 @cached(8192)
 def alignment(names: tuple[str, ...], shape: Shape, target: tuple[str, ...]
-              ) -> tuple[tuple[int, ...] | None, Shape | None] | None:
+              ) -> Alignment | None:
     """How to lay out an operand with ``names`` against the axis order ``target``.
 
     Returns ``None`` when nothing is to be done, else ``(perm, new_shape)``: a

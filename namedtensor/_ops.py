@@ -19,7 +19,7 @@ import numpy as np
 from . import _validate as V
 from ._caches import cached
 from ._errors import AxisSizeError, NamedTensorError
-from ._names import alignment, broadcast, fmt_sizes, index_of, reduce_names
+from ._names import Alignment, alignment, broadcast, fmt_sizes, index_of, reduce_names
 from ._tensor import NamedTensor, make
 from ._tensor import _convert as convert
 from ._types import (
@@ -219,25 +219,44 @@ def elementwise(impl: Impl, args: Sequence[object], op: str,
         operands = named = [as_tensor(a, op) for a in operands]
     backend = common_backend(named)
     names, _ = broadcast(tuple((t._names, tuple(t._data.shape)) for t in named), op)
-    xp = backend.xp
     arrays: list[Array] = []
+    plans: list[Alignment | None] = []
     for a in operands:
         if isinstance(a, NamedTensor):
             data = data_on(a, backend, op)
-            plan = alignment(a._names, tuple(data.shape), names)
-            if plan is not None:
-                perm, shape = plan
-                data = data if perm is None else xp.transpose(data, perm)
-                data = data if shape is None else xp.reshape(data, shape)
             arrays.append(data)
+            plans.append(alignment(a._names, tuple(data.shape), names))
         else:
             arrays.append(a)
+            plans.append(None)
     if rule is not None:
         arrays = rule(arrays, op)
     try:
-        return _new(impl(backend, *arrays), names, backend)
+        if not builtins.any(plans):
+            return _new(impl(backend, *arrays), names, backend)
+        return _new(_aligned(backend, impl, tuple(plans))(*arrays), names, backend)
     except (ValueError, TypeError) as e:
         backend_error(operands, op, e)
+
+
+@cached(1024)
+def _aligned(backend: Backend, impl: Impl, plans: tuple["Alignment | None", ...]
+             ) -> Callable[..., Array]:
+    """``impl`` over operands laid out by ``plans`` (transpose, then reshape to insert
+    size-1 axes), as one dispatch: on JAX the layout and the op are one compiled call,
+    as ``jnp.add`` broadcasts inside its own, instead of three."""
+    xp = backend.xp
+
+    def run(*arrays: Array) -> Array:
+        laid = []
+        for x, plan in zip(arrays, plans):
+            if plan is not None:
+                perm, shape = plan
+                x = x if perm is None else xp.transpose(x, perm)
+                x = x if shape is None else xp.reshape(x, shape)
+            laid.append(x)
+        return impl(backend, *laid)
+    return backend.fuse(run)
 
 
 # --- elementwise tables ---------------------------------------------------------
@@ -349,10 +368,8 @@ def _unary(name: str, impl: Impl, summary: str, example: str, expected: str) -> 
 
 def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) -> BinaryOp:
     op = f"nt.{name}"
-    rule = dtype_rule(name)
+    rule = dtype_rule(name) if name != "power" else _power_rule(dtype_rule(name))
     ok = None if rule is None else rule.ok
-    if name == "power":
-        impl = _checked_power(impl, op)
 
     def fn(a: Operand, b: Operand) -> NamedTensor:
         y: Array
@@ -398,18 +415,27 @@ def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) 
     return fn
 
 
-def _checked_power(impl: Impl, op: str) -> Impl:
-    """Integer to a negative integer power has no integer result: JAX returns garbage and
-    NumPy raises. Concrete exponents are checked (traced ones cannot be)."""
-    def kind(v: Array) -> str:
-        return v.dtype.kind if hasattr(v, "dtype") else "i" if type(v) is int else "f"
+def _power_rule(dtypes: DTypeRule | None) -> DTypeRule:
+    """power's dtype rule, then its exponent check: an integer to a negative integer power
+    has no integer result (JAX returns garbage and NumPy raises). Concrete exponents are
+    checked (traced ones cannot be); ``ok`` lets only floats skip it."""
+    assert dtypes is not None  # power refuses bools
 
-    def power(b: Backend, x: Array, y: Array) -> Array:
-        if kind(x) in "iu" and kind(y) in "iu" and b.is_concrete(y) and np.any(np.asarray(y) < 0):
-            raise NamedTensorError(f"{op}: an integer to a negative integer power has no integer "
-                                   f"result; cast to float first (t.astype('float32'))")
-        return impl(b, x, y)
-    return power
+    def rule(arrays: Sequence[Array], op: str) -> list[Array]:
+        x, y = dtypes(arrays, op)
+        if _kind(x) in "iu" and _kind(y) in "iu" and not isinstance(y, jax.core.Tracer) \
+                and np.any(np.asarray(y) < 0):
+            raise NamedTensorError(f"{op}: an integer to a negative integer power has no "
+                                   f"integer result; cast to float first (t.astype('float32'))")
+        return [x, y]
+
+    checked = cast(DTypeRule, rule)
+    checked.ok = "".join(k for k in dtypes.ok if k not in "iu")
+    return checked
+
+
+def _kind(v: Array) -> str:
+    return v.dtype.kind if hasattr(v, "dtype") else "i" if type(v) is int else "f"
 
 
 globals().update({name: _unary(name, *row) for name, row in _UNARY.items()})
@@ -424,8 +450,11 @@ def where(cond: Operand, x: Operand, y: Operand) -> NamedTensor:
     >>> nt.where(c, nt.tensor([1, 2], "x"), 0).tolist()
     [1, 0]
     """
-    return elementwise(lambda b, c, u, v: b.xp.where(c, u, v), (cond, x, y), "nt.where",
-                       _where_rule)
+    return elementwise(_where, (cond, x, y), "nt.where", _where_rule)
+
+
+def _where(b: Backend, c: Array, u: Array, v: Array) -> Array:
+    return b.xp.where(c, u, v)
 
 
 def _where_rule(arrays: list[Array], op: str) -> list[Array]:
@@ -445,17 +474,17 @@ def clip(t: Operand, low: Operand | None = None, high: Operand | None = None) ->
     """
     op = "nt.clip"
     args = [as_tensor(t, op)] + [v for v in (low, high) if v is not None]
-    has_low, has_high = low is not None, high is not None
+    return elementwise(_CLIPS[low is not None, high is not None], args, op,
+                       dtype_rule("clip"))
 
-    def impl(b: Backend, x: Array, *bounds: Array) -> Array:
-        rest = list(bounds)
-        lo = rest.pop(0) if has_low else None
-        hi = rest.pop(0) if has_high else None
-        if lo is not None:
-            x = b.xp.maximum(x, lo)
-        return x if hi is None else b.xp.minimum(x, hi)
 
-    return elementwise(impl, args, op, dtype_rule("clip"))
+# one impl per choice of bounds (elementwise caches its compiled layouts on the impl)
+_CLIPS: dict[tuple[bool, bool], Impl] = {
+    (False, False): lambda b, x: x,
+    (True, False): lambda b, x, lo: b.xp.maximum(x, lo),
+    (False, True): lambda b, x, hi: b.xp.minimum(x, hi),
+    (True, True): lambda b, x, lo, hi: b.xp.minimum(b.xp.maximum(x, lo), hi),
+}
 
 
 # --- reductions -------------------------------------------------------------------

@@ -2,17 +2,18 @@
 
 import math
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import EllipsisType
 
 import numpy as np
 
 from . import _validate as V
+from ._caches import cached
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import broadcast, fmt_sizes, index_of, parse_names, prime_hint
 from ._ops import as_tensor, backend_error, common_backend, data_on
 from ._tensor import NamedTensor
-from ._types import Array, Names, Operand
+from ._types import Array, Names, Operand, Shape
 from .backends import Backend
 
 _new = NamedTensor._new
@@ -382,13 +383,21 @@ def split(t: NamedTensor, name: str, sizes: Sequence[int]) -> list[NamedTensor]:
     if any(s < 0 for s in pieces) or sum(pieces) != t._data.shape[axis]:
         raise AxisSizeError(f"{op}: sizes {pieces} (sum {sum(pieces)}) do not cut axis "
                             f"{name!r} of size {t._data.shape[axis]} in {_describe(t)}")
-    out: list[NamedTensor] = []
-    start = 0
-    for s in pieces:
-        index = (slice(None),) * axis + (slice(start, start + s),)
-        out.append(_new(t._data[index], t._names, t._backend))
-        start += s
-    return out
+    parts = _split_kernel(t._backend, axis, tuple(pieces))(t._data)
+    return [_new(p, t._names, t._backend) for p in parts]
+
+
+@cached(1024)
+def _split_kernel(backend: Backend, axis: int, pieces: tuple[int, ...]
+                  ) -> Callable[[Array], tuple[Array, ...]]:
+    """The pieces of an array along ``axis``, as one dispatch."""
+    def run(x: Array) -> tuple[Array, ...]:
+        out, start = [], 0
+        for s in pieces:
+            out.append(x[(slice(None),) * axis + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+    return backend.fuse(run)
 
 
 def unstack(t: NamedTensor, name: str) -> tuple[NamedTensor, ...]:
@@ -408,16 +417,28 @@ def unstack(t: NamedTensor, name: str) -> tuple[NamedTensor, ...]:
     axis = index_of(t._names, V.name(name, "unstack"), "unstack", t._data.shape)
     names = t._names[:axis] + t._names[axis + 1:]
     shape = tuple(t._data.shape)
-    size, rest = shape[axis], shape[:axis] + shape[axis + 1:]
-    if not size:
+    if not shape[axis]:
         return ()
+    return tuple(_new(p, names, t._backend)
+                 for p in _unstack_kernel(t._backend, shape, axis)(t._data))
+
+
+@cached(1024)
+def _unstack_kernel(backend: Backend, shape: Shape, axis: int
+                    ) -> Callable[[Array], tuple[Array, ...]]:
+    """The slices of an array along ``axis``, as one dispatch (eagerly and under grad: one
+    call instead of 2 + size reshapes and a split)."""
+    xp = backend.xp
+    size, rest = shape[axis], shape[:axis] + shape[axis + 1:]
     # Row-major, slice k along ``axis`` is chunk k of each row of the 2-d view
     # (before, size * after). XLA:CPU compiles that split (and its concatenation
     # gradient) far better than a split along a middle axis: 5x on an unrolled LSTM.
-    xp = t._backend.xp
-    flat = xp.reshape(t._data, (math.prod(shape[:axis]), size * math.prod(shape[axis + 1:])))
-    return tuple(_new(xp.reshape(p, rest), names, t._backend)
-                 for p in xp.split(flat, size, axis=1))
+    flat_shape = (math.prod(shape[:axis]), size * math.prod(shape[axis + 1:]))
+
+    def run(x: Array) -> tuple[Array, ...]:
+        return tuple(xp.reshape(p, rest) for p in xp.split(xp.reshape(x, flat_shape), size,
+                                                           axis=1))
+    return backend.fuse(run)
 
 
 # --- indexing ---------------------------------------------------------------------
@@ -460,8 +481,7 @@ def getitem(t: NamedTensor, index: object) -> NamedTensor:
             basic[axis] = i
             dropped.add(name)
     if any(not (isinstance(k, slice) and k == slice(None)) for k in basic):
-        t = _new(t._data[tuple(basic)], tuple(n for n in t._names if n not in dropped),
-                 t._backend)
+        t = _new(_basic(t, basic), tuple(n for n in t._names if n not in dropped), t._backend)
     for name, ids in gathers:  # one after the other: an index must not name another's axis
         clash = [n for n in ids._names if n in index and n != name]
         if clash:
@@ -471,6 +491,33 @@ def getitem(t: NamedTensor, index: object) -> NamedTensor:
     for name, ids in gathers:
         t = _gather(t, name, ids)
     return t
+
+
+def _basic(t: NamedTensor, basic: list[slice | int]) -> Array:
+    """``t``'s data indexed by ints and slices (one per axis, validated), through the
+    backend's index plans: the positions are arguments, so indexing at every step of a
+    loop compiles once (JAX), and is one dispatch, also under grad."""
+    shape = t._data.shape
+    if not all(type(s) is int for s in shape):  # symbolic sizes (nt.export): as written
+        return t._data[tuple(basic)]
+    plan: list[None | str | int | tuple[int | None, int | None, int | None]] = []
+    starts: list[int] = []
+    for key, size in zip(basic, shape):
+        if isinstance(key, slice):
+            start, stop, step = key.indices(size)
+            if key == slice(None):
+                plan.append(None)
+            elif step == 1:
+                plan.append(max(0, stop - start))
+                starts.append(min(start, size))
+            else:  # as written: normalized, a negative step's stop could read as -1
+                bound = [None if v is None else operator.index(v)
+                         for v in (key.start, key.stop, key.step)]
+                plan.append((bound[0], bound[1], bound[2]))
+        else:
+            plan.append("int")
+            starts.append(key % size)
+    return t._backend.index(t._data, tuple(plan), starts)
 
 
 def _index_text(index: object) -> str:
