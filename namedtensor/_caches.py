@@ -21,6 +21,9 @@ class Cached(Protocol, Generic[P, R_co]):
 
 
 _REGISTRY: list[Cached[..., object]] = []
+_MEMOS: list[dict[object, object]] = []
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def cached(maxsize: int) -> Callable[[Callable[P, R]], Cached[P, R]]:
@@ -32,6 +35,14 @@ def cached(maxsize: int) -> Callable[[Callable[P, R]], Cached[P, R]]:
     return wrap
 
 
+def memo(kind: Callable[[], dict[K, V]] = dict) -> dict[K, V]:
+    """A dict that :func:`clear_caches` empties: for a hot path's few keys (an op's
+    kernel per backend), where a dict lookup is cheaper than an ``lru_cache`` call."""
+    table = kind()
+    _MEMOS.append(table)  # type: ignore[arg-type]  # any dict is cleared alike
+    return table
+
+
 def clear_caches() -> None:
     """Empty every cache namedtensor keeps (name plans, einsum plans, compiled executors).
 
@@ -40,5 +51,7 @@ def clear_caches() -> None:
     """
     for fn in _REGISTRY:
         fn.cache_clear()
+    for table in _MEMOS:
+        table.clear()
     from .backends import clear_caches as clear_backend_caches
     clear_backend_caches()

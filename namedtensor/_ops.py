@@ -5,10 +5,15 @@ resolution, broadcasting by name, error messages and a docstring with a
 runnable example. The frontend never branches on the backend's name: ordinary
 math goes through the backend's array-API namespace ``b.xp``, the rest through
 the backend interface (``b.erf``, ``b.logsumexp``, ...).
+
+Each op runs as one kernel per backend, made once and cached (:func:`kernel`):
+NumPy's own function, or a compiled JAX call that is one dispatch eagerly and
+under eager ``grad``, and is inlined when traced.
 """
 
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Protocol, TypeAlias, cast
@@ -17,7 +22,7 @@ import jax
 import numpy as np
 
 from . import _validate as V
-from ._caches import cached
+from ._caches import cached, memo
 from ._errors import AxisSizeError, NamedTensorError
 from ._names import Alignment, alignment, broadcast, fmt_sizes, index_of, reduce_names
 from ._tensor import NamedTensor, make
@@ -38,8 +43,9 @@ from .backends import Backend, backend_of, get_backend
 
 _new = NamedTensor._new
 _SCALARS = (bool, int, float, complex, np.number, np.bool_)
-# a table's op body: ``impl(backend, *arrays, ...) -> array``
-Impl: TypeAlias = Callable[..., Array]
+# a table's op body: ``impl(backend, *arrays, ...) -> array``, or the name of the backend's
+# function (``"sigmoid"``) or, failing that, of its namespace's (``"exp"``: ``b.xp.exp``)
+Impl: TypeAlias = Callable[..., Array] | str
 # a check of the operands' arrays before an op runs: ``check(arrays, op) -> arrays``
 ArrayCheck: TypeAlias = Callable[[list[Array], str], list[Array]]
 
@@ -233,10 +239,33 @@ def elementwise(impl: Impl, args: Sequence[object], op: str,
         arrays = rule(arrays, op)
     try:
         if not builtins.any(plans):
-            return _new(impl(backend, *arrays), names, backend)
+            return _new(kernel(backend, impl)(*arrays), names, backend)
         return _new(_aligned(backend, impl, tuple(plans))(*arrays), names, backend)
     except (ValueError, TypeError) as e:
         backend_error(operands, op, e)
+
+
+def bind(backend: Backend, impl: Impl) -> Callable[..., Array]:
+    """``impl`` as a function of arrays alone, on ``backend``."""
+    if isinstance(impl, str):
+        found: Callable[..., Array] | None = getattr(backend, impl, None)
+        return found if found is not None else getattr(backend.xp, impl)
+    return functools.partial(impl, backend)
+
+
+@cached(1024)
+def kernel(backend: Backend, impl: Impl, *static: Any) -> Callable[..., Array]:
+    """``impl`` on ``backend`` as one dispatch, made once: NumPy's own function (no
+    wrapper at all for a named one), or a compiled JAX call, which skips jax.numpy's
+    argument handling eagerly and is one linearization under eager grad. ``static``
+    arguments (axes, ddof) follow the arrays and are part of the key."""
+    fn = bind(backend, impl)
+    if static:
+        plain = fn
+
+        def fn(*arrays: Array) -> Array:
+            return plain(*arrays, *static)
+    return backend.fuse(fn)
 
 
 @cached(1024)
@@ -245,7 +274,7 @@ def _aligned(backend: Backend, impl: Impl, plans: tuple["Alignment | None", ...]
     """``impl`` over operands laid out by ``plans`` (transpose, then reshape to insert
     size-1 axes), as one dispatch: on JAX the layout and the op are one compiled call,
     as ``jnp.add`` broadcasts inside its own, instead of three."""
-    xp = backend.xp
+    xp, fn = backend.xp, bind(backend, impl)
 
     def run(*arrays: Array) -> Array:
         laid = []
@@ -255,80 +284,80 @@ def _aligned(backend: Backend, impl: Impl, plans: tuple["Alignment | None", ...]
                 x = x if perm is None else xp.transpose(x, perm)
                 x = x if shape is None else xp.reshape(x, shape)
             laid.append(x)
-        return impl(backend, *laid)
+        return fn(*laid)
     return backend.fuse(run)
 
 
 # --- elementwise tables ---------------------------------------------------------
 # name: (impl, summary, example input(s), example output)
 _UNARY: dict[str, tuple[Impl, str, str, str]] = {
-    "exp": (lambda b, x: b.xp.exp(x), "e to the power of each element.", "[0.0]", "[1.0]"),
-    "log": (lambda b, x: b.xp.log(x), "Natural logarithm.", "[1.0]", "[0.0]"),
-    "log1p": (lambda b, x: b.xp.log1p(x), "log(1 + x), accurate near 0.", "[0.0]", "[0.0]"),
-    "expm1": (lambda b, x: b.xp.expm1(x), "exp(x) - 1, accurate near 0.", "[0.0]", "[0.0]"),
-    "sqrt": (lambda b, x: b.xp.sqrt(x), "Square root.", "[4.0]", "[2.0]"),
+    "exp": ("exp", "e to the power of each element.", "[0.0]", "[1.0]"),
+    "log": ("log", "Natural logarithm.", "[1.0]", "[0.0]"),
+    "log1p": ("log1p", "log(1 + x), accurate near 0.", "[0.0]", "[0.0]"),
+    "expm1": ("expm1", "exp(x) - 1, accurate near 0.", "[0.0]", "[0.0]"),
+    "sqrt": ("sqrt", "Square root.", "[4.0]", "[2.0]"),
     "rsqrt": (lambda b, x: 1 / b.xp.sqrt(x), "1 / sqrt(x).", "[4.0]", "[0.5]"),
-    "square": (lambda b, x: b.xp.square(x), "x * x.", "[3.0]", "[9.0]"),
-    "abs": (lambda b, x: b.xp.abs(x), "Absolute value.", "[-2.0, 3.0]", "[2.0, 3.0]"),
-    "sign": (lambda b, x: b.xp.sign(x), "-1, 0 or 1 by sign.", "[-2.0, 0.0, 3.0]",
+    "square": ("square", "x * x.", "[3.0]", "[9.0]"),
+    "abs": ("abs", "Absolute value.", "[-2.0, 3.0]", "[2.0, 3.0]"),
+    "sign": ("sign", "-1, 0 or 1 by sign.", "[-2.0, 0.0, 3.0]",
              "[-1.0, 0.0, 1.0]"),
-    "negative": (lambda b, x: b.xp.negative(x), "-x.", "[1.0]", "[-1.0]"),
-    "sin": (lambda b, x: b.xp.sin(x), "Sine.", "[0.0]", "[0.0]"),
-    "cos": (lambda b, x: b.xp.cos(x), "Cosine.", "[0.0]", "[1.0]"),
-    "tan": (lambda b, x: b.xp.tan(x), "Tangent.", "[0.0]", "[0.0]"),
-    "tanh": (lambda b, x: b.xp.tanh(x), "Hyperbolic tangent.", "[0.0]", "[0.0]"),
-    "sigmoid": (lambda b, x: b.sigmoid(x), "Logistic sigmoid 1 / (1 + exp(-x)).", "[0.0]",
+    "negative": ("negative", "-x.", "[1.0]", "[-1.0]"),
+    "sin": ("sin", "Sine.", "[0.0]", "[0.0]"),
+    "cos": ("cos", "Cosine.", "[0.0]", "[1.0]"),
+    "tan": ("tan", "Tangent.", "[0.0]", "[0.0]"),
+    "tanh": ("tanh", "Hyperbolic tangent.", "[0.0]", "[0.0]"),
+    "sigmoid": ("sigmoid", "Logistic sigmoid 1 / (1 + exp(-x)).", "[0.0]",
                 "[0.5]"),
-    "relu": (lambda b, x: b.relu(x), "max(x, 0).", "[-1.0, 2.0]", "[0.0, 2.0]"),
-    "gelu": (lambda b, x: b.gelu(x), "Exact (erf-based) GELU, x * Phi(x).", "[0.0]", "[0.0]"),
-    "softplus": (lambda b, x: b.softplus(x), "log(1 + exp(x)), computed stably.",
+    "relu": ("relu", "max(x, 0).", "[-1.0, 2.0]", "[0.0, 2.0]"),
+    "gelu": ("gelu", "Exact (erf-based) GELU, x * Phi(x).", "[0.0]", "[0.0]"),
+    "softplus": ("softplus", "log(1 + exp(x)), computed stably.",
                  "[-200.0, 0.0]", "[0.0, 0.6931471824645996]"),
-    "erf": (lambda b, x: b.erf(x), "The error function.", "[0.0]", "[0.0]"),
-    "floor": (lambda b, x: b.xp.floor(x), "Round down.", "[1.5]", "[1.0]"),
-    "ceil": (lambda b, x: b.xp.ceil(x), "Round up.", "[1.5]", "[2.0]"),
-    "round": (lambda b, x: b.xp.round(x), "Round to nearest, ties to even.",
+    "erf": ("erf", "The error function.", "[0.0]", "[0.0]"),
+    "floor": ("floor", "Round down.", "[1.5]", "[1.0]"),
+    "ceil": ("ceil", "Round up.", "[1.5]", "[2.0]"),
+    "round": ("round", "Round to nearest, ties to even.",
               "[0.5, 1.5, 2.5]", "[0.0, 2.0, 2.0]"),
-    "isnan": (lambda b, x: b.xp.isnan(x), "True where NaN.", "[0.0, float('nan')]",
+    "isnan": ("isnan", "True where NaN.", "[0.0, float('nan')]",
               "[False, True]"),
-    "isfinite": (lambda b, x: b.xp.isfinite(x), "True where finite.", "[1.0, float('inf')]",
+    "isfinite": ("isfinite", "True where finite.", "[1.0, float('inf')]",
                  "[True, False]"),
-    "logical_not": (lambda b, x: b.xp.logical_not(x), "Logical not.", "[True, False]",
+    "logical_not": ("logical_not", "Logical not.", "[True, False]",
                     "[False, True]"),
-    "invert": (lambda b, x: b.xp.invert(x), "Bitwise not (logical not on bools); ``~t``.",
+    "invert": ("invert", "Bitwise not (logical not on bools); ``~t``.",
                "[True, False]", "[False, True]"),
 }
 
 _BINARY: dict[str, tuple[Impl, str, str, str, str]] = {
-    "add": (lambda b, x, y: b.xp.add(x, y), "x + y.", "[1, 2]", "[10, 20]", "[11, 22]"),
-    "subtract": (lambda b, x, y: b.xp.subtract(x, y), "x - y.", "[5, 5]", "[1, 2]", "[4, 3]"),
-    "multiply": (lambda b, x, y: b.xp.multiply(x, y), "x * y.", "[2, 3]", "[4, 5]", "[8, 15]"),
-    "divide": (lambda b, x, y: b.xp.divide(x, y), "x / y (true division).", "[1.0, 3.0]",
+    "add": ("add", "x + y.", "[1, 2]", "[10, 20]", "[11, 22]"),
+    "subtract": ("subtract", "x - y.", "[5, 5]", "[1, 2]", "[4, 3]"),
+    "multiply": ("multiply", "x * y.", "[2, 3]", "[4, 5]", "[8, 15]"),
+    "divide": ("divide", "x / y (true division).", "[1.0, 3.0]",
                "[2.0, 4.0]", "[0.5, 0.75]"),
-    "floor_divide": (lambda b, x, y: b.floor_divide(x, y), "x // y (integer // 0 as in JAX).",
+    "floor_divide": ("floor_divide", "x // y (integer // 0 as in JAX).",
                      "[7, -7]", "[2, 2]", "[3, -4]"),
-    "remainder": (lambda b, x, y: b.remainder(x, y), "x % y (sign of y; integer % 0 is 0).",
+    "remainder": ("remainder", "x % y (sign of y; integer % 0 is 0).",
                   "[7, -7]", "[3, 3]", "[1, 2]"),
-    "power": (lambda b, x, y: b.xp.power(x, y), "x ** y.", "[2, 3]", "[3, 2]", "[8, 9]"),
-    "maximum": (lambda b, x, y: b.xp.maximum(x, y), "Elementwise maximum.", "[1, 5]",
+    "power": ("power", "x ** y.", "[2, 3]", "[3, 2]", "[8, 9]"),
+    "maximum": ("maximum", "Elementwise maximum.", "[1, 5]",
                 "[3, 2]", "[3, 5]"),
-    "minimum": (lambda b, x, y: b.xp.minimum(x, y), "Elementwise minimum.", "[1, 5]",
+    "minimum": ("minimum", "Elementwise minimum.", "[1, 5]",
                 "[3, 2]", "[1, 2]"),
-    "equal": (lambda b, x, y: b.xp.equal(x, y), "x == y.", "[1, 2]", "[1, 3]",
+    "equal": ("equal", "x == y.", "[1, 2]", "[1, 3]",
               "[True, False]"),
-    "not_equal": (lambda b, x, y: b.xp.not_equal(x, y), "x != y.", "[1, 2]", "[1, 3]",
+    "not_equal": ("not_equal", "x != y.", "[1, 2]", "[1, 3]",
                   "[False, True]"),
-    "less": (lambda b, x, y: b.xp.less(x, y), "x < y.", "[1, 2]", "[2, 2]", "[True, False]"),
-    "less_equal": (lambda b, x, y: b.xp.less_equal(x, y), "x <= y.", "[1, 3]", "[2, 2]",
+    "less": ("less", "x < y.", "[1, 2]", "[2, 2]", "[True, False]"),
+    "less_equal": ("less_equal", "x <= y.", "[1, 3]", "[2, 2]",
                    "[True, False]"),
-    "greater": (lambda b, x, y: b.xp.greater(x, y), "x > y.", "[3, 2]", "[2, 2]",
+    "greater": ("greater", "x > y.", "[3, 2]", "[2, 2]",
                 "[True, False]"),
-    "greater_equal": (lambda b, x, y: b.xp.greater_equal(x, y), "x >= y.", "[2, 1]", "[2, 2]",
+    "greater_equal": ("greater_equal", "x >= y.", "[2, 1]", "[2, 2]",
                       "[True, False]"),
-    "bitwise_and": (lambda b, x, y: b.xp.bitwise_and(x, y), "x & y (logical and on bools).",
+    "bitwise_and": ("bitwise_and", "x & y (logical and on bools).",
                     "[True, True]", "[True, False]", "[True, False]"),
-    "bitwise_or": (lambda b, x, y: b.xp.bitwise_or(x, y), "x | y (logical or on bools).",
+    "bitwise_or": ("bitwise_or", "x | y (logical or on bools).",
                    "[True, False]", "[False, False]", "[True, False]"),
-    "bitwise_xor": (lambda b, x, y: b.xp.bitwise_xor(x, y), "x ^ y (xor on bools).",
+    "bitwise_xor": ("bitwise_xor", "x ^ y (xor on bools).",
                     "[True, True]", "[True, False]", "[False, True]"),
 }
 
@@ -337,6 +366,7 @@ def _unary(name: str, impl: Impl, summary: str, example: str, expected: str) -> 
     op = f"nt.{name}"
     rule = dtype_rule(name)
     ok = None if rule is None else rule.ok
+    table: dict[Backend, Callable[..., Array]] = memo()  # kernel by backend, for the hot path
 
     def fn(t: Operand) -> NamedTensor:
         if type(t) is not NamedTensor:
@@ -346,7 +376,11 @@ def _unary(name: str, impl: Impl, summary: str, example: str, expected: str) -> 
             assert rule is not None  # ok is set only with a rule
             (x,) = rule((x,), op)
         try:
-            return _new(impl(t._backend, x), t._names, t._backend)
+            try:
+                run = table[t._backend]
+            except KeyError:
+                run = table[t._backend] = kernel(t._backend, impl)
+            return _new(run(x), t._names, t._backend)
         except (ValueError, TypeError) as e:
             backend_error((t,), op, e)
 
@@ -370,6 +404,7 @@ def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) 
     op = f"nt.{name}"
     rule = dtype_rule(name) if name != "power" else _power_rule(dtype_rule(name))
     ok = None if rule is None else rule.ok
+    table: dict[Backend, Callable[..., Array]] = memo()  # kernel by backend, for the hot path
 
     def fn(a: Operand, b: Operand) -> NamedTensor:
         y: Array
@@ -391,7 +426,11 @@ def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) 
                 assert rule is not None  # ok is set only with a rule
                 x, y = rule((x, y), op)
             try:
-                return _new(impl(a._backend, x, y), a._names, a._backend)
+                try:
+                    run = table[a._backend]
+                except KeyError:
+                    run = table[a._backend] = kernel(a._backend, impl)
+                return _new(run(x, y), a._names, a._backend)
             except (ValueError, TypeError) as e:
                 backend_error((a, b), op, e)
         return elementwise(impl, (a, b), op, rule)
@@ -541,11 +580,11 @@ def _ddof(t: NamedTensor, axes: tuple[int, ...], ddof: object, op: str) -> int:
 def _reduction(name: str, impl: Impl, summary: str, nonempty: bool, example: str,
                expected: str) -> ReductionOp:
     op = f"nt.{name}"
-    ddof = name in ("std", "var")
+    has_ddof = name in ("std", "var")
     rule = dtype_rule(name)
     ok = None if rule is None else rule.ok
 
-    def reduce(t: Operand, names: Names | None, **kwargs: object) -> NamedTensor:
+    def reduce(t: Operand, names: Names | None, ddof: object = 0) -> NamedTensor:
         if type(t) is not NamedTensor:
             t = as_tensor(t, op)
         axes, keep = _reduce_plan(t._names, t._data.shape, _hashable(names, op), nonempty, op)
@@ -553,10 +592,9 @@ def _reduction(name: str, impl: Impl, summary: str, nonempty: bool, example: str
         if ok is not None and x.dtype.kind not in ok:
             assert rule is not None  # ok is set only with a rule
             (x,) = rule((x,), op)
-        if ddof:
-            kwargs["ddof"] = _ddof(t, axes, kwargs["ddof"], op)
+        static = (axes, _ddof(t, axes, ddof, op)) if has_ddof else (axes,)
         try:
-            return _new(impl(t._backend, x, axes, **kwargs), keep, t._backend)
+            return _new(kernel(t._backend, impl, *static)(x), keep, t._backend)
         except (ValueError, TypeError) as e:
             backend_error((t,), op, e)
 
@@ -564,9 +602,9 @@ def _reduction(name: str, impl: Impl, summary: str, nonempty: bool, example: str
         return reduce(t, names)
 
     def with_ddof(t: Operand, names: Names | None = None, ddof: int = 0) -> NamedTensor:
-        return reduce(t, names, ddof=ddof)
+        return reduce(t, names, ddof)
 
-    fn = with_ddof if ddof else plain
+    fn = with_ddof if has_ddof else plain
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"""{summary} over the named axes, which disappear.
@@ -578,7 +616,7 @@ def _reduction(name: str, impl: Impl, summary: str, nonempty: bool, example: str
     Args:
         t: a NamedTensor.
         names: one name, a sequence of names, or ``None`` for all axes.{'''
-        ddof: delta degrees of freedom (divide by ``N - ddof``).''' if ddof else ''}
+        ddof: delta degrees of freedom (divide by ``N - ddof``).''' if has_ddof else ''}
 
     Returns:
         A NamedTensor with the remaining names, in their order.
@@ -629,7 +667,7 @@ def _axiswise(name: str, impl: Impl, summary: str, keeps: bool, example: str,
         if accumulate and x.dtype.kind in "biu":
             x = x.astype(V.accumulation_dtype(x.dtype))  # as sum does: no int8 wrap-around
         try:
-            return _new(impl(t._backend, x, axis), names, t._backend)
+            return _new(kernel(t._backend, impl, axis)(x), names, t._backend)
         except (ValueError, TypeError) as e:
             backend_error((t,), op, e)
 
