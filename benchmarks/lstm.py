@@ -5,12 +5,21 @@ Sizes as in the talk: input 128, hidden 256, sequence 64, batch 32, float32.
 Forward, and forward+backward (gradient of the summed final hidden state with
 respect to the weights). Every variant is checked against raw JAX before timing.
 
+Two cell styles: the gates taken apart with one ``unstack`` (LSTM, MI-LSTM), and the
+gates selected one by one with index slices (``g[{"gate": k}]`` against ``g[:, k*H:(k+1)*H]``),
+as users often write them. The PyTorch rows (eager, TorchScript, ``torch.compile``) run
+the LSTM and the MI-LSTM; ``torch.compile`` compiles with an empty cache.
+
 Run: ``python benchmarks/lstm.py`` (``make bench`` runs it with the ``bench`` extra:
-PyTorch rows are skipped with a message when torch is absent).
+PyTorch rows are skipped with a message when torch is absent). ``--compile-time``: only
+the trace+compile study; ``--no-torch-compile``: no ``torch.compile`` rows (its compile
+takes about a minute).
 """
 
+import functools
 import os
 import sys
+import tempfile
 import time
 
 import jax
@@ -18,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import namedtensor as nt
-from _harness import HERE, QUICK, Table, write_section
+from _harness import HERE, QUICK, Table, fmt, write_section
 from namedtensor.grad import grad
 
 INPUT, HIDDEN, SEQ, BATCH = 128, 256, (16 if QUICK else 64), 32
@@ -44,6 +53,15 @@ def lstm_cell(p, h, c, x):
     return _update(wx + uh + p["b"], c)
 
 
+def lstm_cell_indexed(p, h, c, x):
+    # the gates selected one by one with index slices
+    wx, uh = _projections(p, h, x)
+    gates = wx + uh + p["b"]
+    i, f, g, o = (gates[{"gate": k}] for k in range(4))
+    c = nt.sigmoid(f) * c + nt.sigmoid(i) * nt.tanh(g)
+    return nt.sigmoid(o) * nt.tanh(c), c
+
+
 def mi_lstm_cell(p, h, c, x):
     # The result's layout follows the first operand: lead with wx (batch gate hidden), not
     # with alpha (gate hidden), or every step works on transposed data (2x slower here).
@@ -65,12 +83,15 @@ def run_scan(cell, p, xs):
 
 
 # --- the same math in raw JAX (positional) ------------------------------------------------
-def raw_cell(mi):
+def raw_cell(mi, indexed=False):
     def cell(p, h, c, x):
         wx, uh = x @ p["w_ih"], h @ p["w_hh"]
         gates = (p["alpha"] * wx * uh + p["beta1"] * wx + p["beta2"] * uh if mi else wx + uh) \
             + p["b"]
-        i, f, g, o = jnp.split(gates, 4, axis=1)
+        if indexed:
+            i, f, g, o = (gates[:, k * HIDDEN:(k + 1) * HIDDEN] for k in range(4))
+        else:
+            i, f, g, o = jnp.split(gates, 4, axis=1)
         c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
         return jax.nn.sigmoid(o) * jnp.tanh(c), c
     return cell
@@ -90,8 +111,9 @@ def raw_loop(cell, p, xs):
 
 
 # --- PyTorch --------------------------------------------------------------------------
-def torch_variants(mi, raw_params, xs):
-    """(eager fn, scripted fn or None, params as torch tensors, xs), or None without torch."""
+def torch_variants(mi, raw_params, xs, with_compile):
+    """``(torch, {label: fn}, params, args)`` for PyTorch eager, TorchScript and (with
+    ``with_compile``) ``torch.compile``, or None without torch."""
     try:
         import torch
     except ImportError:
@@ -115,14 +137,31 @@ def torch_variants(mi, raw_params, xs):
             h = torch.sigmoid(o) * torch.tanh(c)
         return h
 
+    fns = {"torch eager": lstm}
     try:
-        scripted = torch.jit.script(lstm)
+        fns["torch.jit.script"] = torch.jit.script(lstm)
     except Exception as e:  # TorchScript is deprecated; report rather than fail
         print(f"  (TorchScript unavailable: {type(e).__name__}: {e})")
-        scripted = None
+    if with_compile:
+        torch._dynamo.reset()  # nothing compiled before: the first call compiles
+        fns["torch.compile"] = torch.compile(lstm)
     args = lambda: (txs, tp["w_ih"], tp["w_hh"], tp["b"], tp["alpha"], tp["beta1"],  # noqa: E731
                     tp["beta2"], mi)
-    return torch, lstm, scripted, tp, args
+    return torch, fns, tp, args
+
+
+def torch_runs(torch, fn, tp, args):
+    """The forward (no grad) and forward+backward runs of one PyTorch variant."""
+    def forward():
+        with torch.no_grad():
+            return fn(*args()).numpy()
+
+    def backward():
+        for v in tp.values():
+            v.grad = None
+        fn(*args()).sum().backward()
+        return tp["w_ih"].grad.numpy()
+    return forward, backward
 
 
 def params(key):
@@ -144,94 +183,95 @@ def params(key):
     return named, raw, xs
 
 
-def _summed(f):
-    """The scalar loss ``f(p).sum()`` for one forward variant."""
-    return lambda p: f(p).sum()
+def _timed_first(run):
+    """``run()`` once, waited for, and its seconds: a first call, compilation included."""
+    start = time.perf_counter()
+    out = jax.block_until_ready(run())
+    return out, time.perf_counter() - start
 
 
-def _grads_close(named_grads, raw_grads, label):
-    for k, g in named_grads.items():
-        want = np.asarray(raw_grads[k]).reshape(g.shape)
-        np.testing.assert_allclose(g.numpy(), want, rtol=2e-3, atol=2e-4, err_msg=f"{label}: {k}")
-
-
-def study(model, cell, mi, named, raw, xs):
-    rcell = raw_cell(mi)
-    variants = {
-        "namedtensor eager (loop)": lambda p: run_loop(cell, p, xs),
-        "nt.jit (loop)": nt.jit(lambda p: run_loop(cell, p, xs)),
-        "nt.jit + nt.scan": nt.jit(lambda p: run_scan(cell, p, xs)),
+def study(model, cell, mi, indexed, named, raw, xs, pytorch):
+    """Tables (forward, forward+backward) of every variant of one model, and the seconds
+    of each variant's first call. ``pytorch``: None (no PyTorch rows), or whether to add
+    ``torch.compile``."""
+    rcell = raw_cell(mi, indexed)
+    runs = {
+        "forward": {
+            "namedtensor eager (loop)": lambda: run_loop(cell, named, xs),
+            "nt.jit (loop)": functools.partial(nt.jit(lambda p: run_loop(cell, p, xs)), named),
+            "nt.jit + nt.scan": functools.partial(nt.jit(lambda p: run_scan(cell, p, xs)), named),
+            "raw jax eager (loop)": lambda: raw_loop(rcell, raw, xs.data),
+            "raw jax.jit (loop)": functools.partial(
+                jax.jit(lambda p: raw_loop(rcell, p, xs.data)), raw),
+            BASELINE: functools.partial(jax.jit(lambda p: raw_scan(rcell, p, xs.data)), raw),
+        },
+        "forward+backward": {
+            "namedtensor eager (loop)": functools.partial(
+                grad(lambda p: run_loop(cell, p, xs).sum()), named),
+            "nt.jit (loop)": functools.partial(
+                nt.jit(grad(lambda p: run_loop(cell, p, xs).sum())), named),
+            "nt.jit + nt.scan": functools.partial(
+                nt.jit(grad(lambda p: run_scan(cell, p, xs).sum())), named),
+            "raw jax eager (loop)": functools.partial(
+                jax.grad(lambda p: raw_loop(rcell, p, xs.data).sum()), raw),
+            "raw jax.jit (loop)": functools.partial(
+                jax.jit(jax.grad(lambda p: raw_loop(rcell, p, xs.data).sum())), raw),
+            BASELINE: functools.partial(
+                jax.jit(jax.grad(lambda p: raw_scan(rcell, p, xs.data).sum())), raw),
+        },
     }
-    raw_variants = {
-        "raw jax eager (loop)": lambda p: raw_loop(rcell, p, xs.data),
-        "raw jax.jit (loop)": jax.jit(lambda p: raw_loop(rcell, p, xs.data)),
-        BASELINE: jax.jit(lambda p: raw_scan(rcell, p, xs.data)),
-    }
-    losses = {k: _summed(f) for k, f in variants.items()}
-    backward = {
-        "namedtensor eager (loop)": grad(losses["namedtensor eager (loop)"]),
-        "nt.jit (loop)": nt.jit(grad(lambda p: run_loop(cell, p, xs).sum())),
-        "nt.jit + nt.scan": nt.jit(grad(lambda p: run_scan(cell, p, xs).sum())),
-    }
-    raw_backward = {
-        "raw jax eager (loop)": jax.grad(lambda p: raw_loop(rcell, p, xs.data).sum()),
-        "raw jax.jit (loop)": jax.jit(jax.grad(lambda p: raw_loop(rcell, p, xs.data).sum())),
-        BASELINE: jax.jit(jax.grad(lambda p: raw_scan(rcell, p, xs.data).sum())),
-    }
-
-    # same numbers first
-    want_h = np.asarray(raw_variants[BASELINE](raw)).reshape(BATCH, HIDDEN)
-    want_g = raw_backward[BASELINE](raw)
-    for label, f in variants.items():
-        h = f(named)
-        assert set(h.names) == {"batch", "hidden"}, (label, h.names)
-        np.testing.assert_allclose(h.align_to("batch", "hidden").numpy(), want_h, rtol=1e-4,
-                                   atol=1e-5, err_msg=label)
-        _grads_close(backward[label](named), want_g, label)
-    np.testing.assert_allclose(np.asarray(raw_variants["raw jax eager (loop)"](raw)), want_h,
-                               rtol=1e-4, atol=1e-5)
-    torch_rows = torch_variants(mi, raw, xs.data)
+    torch_rows = None if pytorch is None else torch_variants(mi, raw, xs.data, pytorch)
+    if pytorch is not None and torch_rows is None:
+        print("  (torch not installed: PyTorch rows skipped; `pip install -e .[bench]`)")
     if torch_rows:
-        torch, eager, scripted, tp, args = torch_rows
-        for label, fn in (("torch eager", eager), ("torch.jit.script", scripted)):
-            if fn is None:
+        torch, fns, tp, args = torch_rows
+        for label, fn in fns.items():
+            runs["forward"][label], runs["forward+backward"][label] = \
+                torch_runs(torch, fn, tp, args)
+
+    # same numbers first; each variant's first call is timed (its compilation included)
+    first = {pass_name: {} for pass_name in runs}
+    want_h, first["forward"][BASELINE] = _timed_first(runs["forward"][BASELINE])
+    want_h = np.asarray(want_h).reshape(BATCH, HIDDEN)
+    want_g, first["forward+backward"][BASELINE] = _timed_first(runs["forward+backward"][BASELINE])
+    for pass_name, variants in runs.items():
+        for label, run in variants.items():
+            if label == BASELINE:
                 continue
-            np.testing.assert_allclose(fn(*args()).detach().numpy(), want_h, rtol=1e-4,
-                                       atol=1e-5, err_msg=label)
+            out, first[pass_name][label] = _timed_first(run)
+            if pass_name == "forward+backward":
+                _grads_close(out, want_g, label)
+                continue
+            if isinstance(out, nt.NamedTensor):
+                assert set(out.names) == {"batch", "hidden"}, (label, out.names)
+                out = out.align_to("batch", "hidden").numpy()
+            np.testing.assert_allclose(np.asarray(out), want_h, rtol=1e-4, atol=1e-5,
+                                       err_msg=label)
     print(f"  {model}: every variant computes the same h and the same gradients")
 
     tables = {}
-    for pass_name, named_fns, raw_fns in (("forward", variants, raw_variants),
-                                          ("forward+backward", backward, raw_backward)):
+    for pass_name, variants in runs.items():
         table = Table(f"{model}, {pass_name} (batch {BATCH}, seq {SEQ}, input {INPUT}, "
                       f"hidden {HIDDEN}, float32)", BASELINE)
-        fns = {**{k: (lambda f=f: f(raw)) for k, f in raw_fns.items()},
-               **{k: (lambda f=f: f(named)) for k, f in named_fns.items()}}
-        if torch_rows:
-            eager, scripted = torch_rows[1:3]  # `eager` is rebound below; torch, tp, args are not
-            for label, fn in (("torch eager", eager), ("torch.jit.script", scripted)):
-                if fn is None:
-                    continue
-                if pass_name == "forward":
-                    def run(fn=fn):
-                        with torch.no_grad():
-                            return fn(*args()).numpy()
-                else:
-                    def run(fn=fn):
-                        for v in tp.values():
-                            v.grad = None
-                        fn(*args()).sum().backward()
-                        return tp["w_ih"].grad.numpy()
-                fns[label] = run
-        else:
-            print("  (torch not installed: PyTorch rows skipped; `pip install -e .[bench]`)")
         # samples interleaved across variants: a burst of noise lands on all of them alike
-        eager = {k: f for k, f in fns.items() if "eager (loop)" in k}
-        compiled = {k: f for k, f in fns.items() if k not in eager}
+        eager = {k: f for k, f in variants.items() if "eager (loop)" in k}
+        compiled = {k: f for k, f in variants.items() if k not in eager}
         table.compare(model, compiled, warmup=3, repeat=12 if QUICK else 60)
-        table.compare(model, eager, warmup=2, repeat=10)
+        table.compare(model, eager, warmup=2,
+                      repeat=30 if pass_name == "forward" else 15)
         tables[pass_name] = table
-    return tables
+    return tables, first
+
+
+def _grads_close(got, want, label):
+    """Gradients of one variant against raw JAX's: a dict of NamedTensors (named), a dict
+    of arrays (raw JAX), or the ``w_ih`` gradient as an array (PyTorch)."""
+    if not isinstance(got, dict):
+        got = {"w_ih": got}
+    for k, g in got.items():
+        g = g.numpy() if isinstance(g, nt.NamedTensor) else np.asarray(g)
+        np.testing.assert_allclose(g, np.asarray(want[k]).reshape(g.shape), rtol=2e-3,
+                                   atol=2e-4, err_msg=f"{label}: {k}")
 
 
 def compile_times(model, cell, mi, named, raw, xs):
@@ -269,25 +309,50 @@ def compile_times(model, cell, mi, named, raw, xs):
     return "\n".join(lines) + "\n"
 
 
+# the eager targets: named eager / raw JAX eager, by pass
+EAGER_TARGETS = {"forward": 1.1, "forward+backward": 1.2}
+
+
 def summary(model, tables):
     lines = [f"**{model}**"]
     for pass_name, t in tables.items():
         get = {v: r.median for c, v, r in t.rows}
         base = get[BASELINE]
-        parts = [f"nt.jit+scan / raw jax.jit+lax.scan = {get['nt.jit + nt.scan'] / base:.2f}×",
+        eager = get["namedtensor eager (loop)"] / get["raw jax eager (loop)"]
+        parts = [f"named eager / raw jax eager = **{eager:.2f}×** (target ≤ "
+                 f"{EAGER_TARGETS[pass_name]})",
+                 f"nt.jit+scan / raw jax.jit+lax.scan = {get['nt.jit + nt.scan'] / base:.2f}×",
                  f"nt.jit(loop) / raw jax.jit(loop) = "
                  f"{get['nt.jit (loop)'] / get['raw jax.jit (loop)']:.2f}×",
                  f"eager / nt.jit+scan = "
                  f"{get['namedtensor eager (loop)'] / get['nt.jit + nt.scan']:.1f}× "
-                 f"(compiled speed-up)",
-                 f"named eager / raw jax eager = "
-                 f"{get['namedtensor eager (loop)'] / get['raw jax eager (loop)']:.2f}×"]
-        for torch_label in ("torch eager", "torch.jit.script"):
+                 f"(compiled speed-up)"]
+        for torch_label in ("torch eager", "torch.jit.script", "torch.compile"):
             if torch_label in get:
                 parts.append(f"{torch_label} / nt.jit+scan = "
                              f"{get[torch_label] / get['nt.jit + nt.scan']:.2f}×")
         lines.append(f"- {pass_name}: " + "; ".join(parts))
     return "\n".join(lines)
+
+
+def first_calls(studies):
+    """The compiled variants' first calls (compilation included) beside their later calls."""
+    labels = ["nt.jit + nt.scan", BASELINE, "torch.jit.script", "torch.compile"]
+    lines = ["### Compiling: first call against later calls", "",
+             "The first call of each compiled variant in this process (trace and compile "
+             "included; `torch.compile` with an empty inductor cache; its forward+backward "
+             "compiles again, for gradients), and the median of later calls.", "",
+             "| model | variant | forward: first call | later | forward+backward: first call "
+             "| later |", "|---|---|---|---|---|---|"]
+    for model, (tables, first) in studies.items():
+        medians = {p: {v: r.median for _, v, r in t.rows} for p, t in tables.items()}
+        for label in labels:
+            if label not in first["forward"]:
+                continue
+            cells = [f"{fmt(first[p][label])} | {fmt(medians[p][label])}"
+                     for p in ("forward", "forward+backward")]
+            lines.append(f"| {model} | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def plot(all_tables, path):
@@ -321,15 +386,27 @@ def plot(all_tables, path):
     return path
 
 
-def main():
+# model: (cell, multiplicative integration, gates by index slices, PyTorch rows)
+MODELS = {
+    "LSTM": (lstm_cell, False, False, True),
+    "LSTM, index slices": (lstm_cell_indexed, False, True, False),
+    "MI-LSTM": (mi_lstm_cell, True, False, True),
+}
+
+
+def main(torch_compile=True):
+    # an empty inductor cache, so that torch.compile's first call is a cold compile
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", tempfile.mkdtemp(prefix="inductor-"))
     named, raw, xs = params(nt.random.key(0))
-    all_tables, text = {}, ["## The talk's benchmark: named LSTM and MI-LSTM\n"]
-    for model, cell, mi in (("LSTM", lstm_cell, False), ("MI-LSTM", mi_lstm_cell, True)):
-        tables = study(model, cell, mi, named, raw, xs)
-        all_tables[model] = tables
+    studies, text = {}, ["## The talk's benchmark: named LSTM and MI-LSTM\n"]
+    for model, (cell, mi, indexed, pytorch) in MODELS.items():
+        tables, first = study(model, cell, mi, indexed, named, raw, xs,
+                              torch_compile if pytorch else None)
+        studies[model] = tables, first
         text += [t.markdown() for t in tables.values()] + [summary(model, tables), ""]
         print(summary(model, tables))
-    png = plot(all_tables, os.path.join(HERE, "lstm.png"))
+    text.append(first_calls(studies))
+    png = plot({m: tables for m, (tables, _) in studies.items()}, os.path.join(HERE, "lstm.png"))
     if png:
         text.append("![LSTM benchmark](lstm.png)\n")
     write_section("lstm", "\n".join(text))
@@ -347,4 +424,4 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--compile-time"]:  # only the trace+compile study (no torch rows)
         compile_section(*params(nt.random.key(0)))
     else:
-        main()
+        main(torch_compile="--no-torch-compile" not in sys.argv[1:])

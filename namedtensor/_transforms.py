@@ -35,7 +35,7 @@ from jax.tree_util import PyTreeDef
 from . import _validate
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import fmt_sizes
-from ._tensor import NamedTensor
+from ._tensor import NamedTensor, _Stale
 from ._types import Array, DTypeLike, PyTree, SymbolicSizes
 from .backends import Backend, get_backend
 
@@ -693,6 +693,13 @@ class BenchmarkResult(NamedTuple):
 def _block(out: PyTree) -> None:
     """Wait for every JAX array in ``out``; other leaves (NumPy arrays, the strings of an
     ``nt.explain``) are ready already and cost nothing."""
+    if type(out) is NamedTensor and type(out._data) is not _Stale:  # the usual result
+        out = out._data
+    if isinstance(out, jax.Array):  # no flattening: as cheap for a named result as a raw one
+        out.block_until_ready()
+        return
+    if isinstance(out, np.ndarray):
+        return
     arrays = [leaf for leaf in jax.tree.leaves(out) if isinstance(leaf, jax.Array)]
     if arrays:
         jax.block_until_ready(arrays)  # type: ignore[no-untyped-call]  # jax: not annotated
