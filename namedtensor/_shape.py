@@ -224,7 +224,19 @@ def flatten(t: NamedTensor, names: Names, into: str) -> NamedTensor:
     merged = math.prod(sizes[n] for n in names)  # symbolic sizes (nt.export) multiply too
     new_names = order[:first] + (into,) + order[first + len(names):]
     shape = tuple(merged if n == into else sizes[n] for n in new_names)
-    return _new(t._backend.xp.reshape(_transpose(t, order), shape), new_names, t._backend)
+    return _new(_relayout(t._backend, _perm(t._names, order), shape)(t._data), new_names,
+                t._backend)
+
+
+@cached(1024)
+def _relayout(backend: Backend, perm: tuple[int, ...] | None, shape: Shape
+              ) -> Callable[[Array], Array]:
+    """A transpose (``perm``, or none) then a reshape, as one dispatch."""
+    xp = backend.xp
+
+    def run(x: Array) -> Array:
+        return xp.reshape(x if perm is None else xp.transpose(x, perm), shape)
+    return backend.fuse(run)
 
 
 def unflatten(t: NamedTensor, name: str, sizes: Mapping[str, int]) -> NamedTensor:
@@ -547,19 +559,41 @@ def _gather(t: NamedTensor, name: str, ids: NamedTensor) -> NamedTensor:
     if ids._backend is not t._backend:
         backend = common_backend((t, ids))
         t, ids = [_new(data_on(x, backend, op), x._names, backend) for x in (t, ids)]
-    xp = t._backend.xp
     batched = tuple(n for n in ids._names if n in others)
     new = tuple(n for n in ids._names if n not in others)
     rest = tuple(n for n in others if n not in batched)
-    rank = len(batched) + len(new)
-    sizes = {**t.sizes, **ids.sizes}
-    index = tuple(
-        xp.reshape(xp.arange(sizes[b]), (1,) * k + (sizes[b],) + (1,) * (rank - k - 1))
-        for k, b in enumerate(batched)) + (_transpose(ids, batched + new),)
-    try:
-        data = _transpose(t, batched + (name,) + rest)[index]
-    except (ValueError, TypeError) as e:
-        backend_error((t, ids), op, e)
     got = batched + new + rest
     out = t._names[:axis] + new + t._names[axis + 1:]
-    return _new(xp.transpose(data, tuple(got.index(n) for n in out)), out, t._backend)
+    sizes = t.sizes
+    run = _gather_kernel(t._backend, _perm(t._names, batched + (name,) + rest),
+                         _perm(ids._names, batched + new), tuple(sizes[b] for b in batched),
+                         len(new), tuple(got.index(n) for n in out))
+    try:
+        data = run(t._data, ids._data)
+    except (ValueError, TypeError) as e:
+        backend_error((t, ids), op, e)
+    return _new(data, out, t._backend)
+
+
+def _perm(names: tuple[str, ...], order: tuple[str, ...]) -> tuple[int, ...] | None:
+    """The transpose from ``names`` to ``order`` (``None``: already in that order)."""
+    return None if names == order else tuple(names.index(n) for n in order)
+
+
+@cached(1024)
+def _gather_kernel(backend: Backend, perm: tuple[int, ...] | None,
+                   ids_perm: tuple[int, ...] | None, batch: Shape, new: int,
+                   out_perm: tuple[int, ...]) -> Callable[[Array, Array], Array]:
+    """Gather along one axis, as one dispatch: ``x`` laid out (batched axes, the indexed
+    axis, the rest), ``ids`` laid out (batched axes, new axes); each batched axis indexes
+    itself through a broadcast ``arange``; the result is laid out by ``out_perm``."""
+    xp = backend.xp
+    rank = len(batch) + new
+
+    def run(x: Array, ids: Array) -> Array:
+        x = x if perm is None else xp.transpose(x, perm)
+        ids = ids if ids_perm is None else xp.transpose(ids, ids_perm)
+        index = tuple(xp.reshape(xp.arange(s), (1,) * k + (s,) + (1,) * (rank - k - 1))
+                      for k, s in enumerate(batch)) + (ids,)
+        return xp.transpose(x[index], out_perm)
+    return backend.fuse(run)
