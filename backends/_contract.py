@@ -25,9 +25,10 @@ Namespace: TypeAlias = Any
 # opt_einsum's contraction order: each step lists the operands it consumes.
 Path: TypeAlias = Sequence[tuple[int, ...]]
 # A static index, one entry per axis: None (the whole axis); "int" (one position, the axis
-# dropped); an int n (n positions from a start); a slice's (start, stop, step). The positions
-# of "int" and n entries are given at call time, so one plan serves every position.
-IndexPlan: TypeAlias = tuple[None | str | int | tuple[int | None, int | None, int | None], ...]
+# dropped); (n, step): n positions, ``step`` apart (backwards for a negative step). The
+# position of an "int", and the lowest position of an (n, step), are given at call time,
+# so one plan serves every position and every window of the same length.
+IndexPlan: TypeAlias = tuple[None | str | tuple[int, int], ...]
 
 
 class Backend(Protocol):
@@ -74,7 +75,7 @@ class Backend(Protocol):
 
     def index(self, x: Array, plan: IndexPlan, starts: Sequence[int]) -> Array:
         """``x`` indexed by ``plan``, with ``starts`` (non-negative, in range) for its
-        "int" and length entries, in axis order."""
+        "int" and (n, step) entries, in axis order."""
         ...
 
     def fuse(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -95,22 +96,30 @@ class Backend(Protocol):
     def log_softmax(self, x: Array, axis: int, /) -> Array: ...
 
 
-def basic_index(plan: IndexPlan, starts: Sequence[int]) -> tuple[int | slice, ...]:
-    """The ordinary (static) index that ``plan`` with ``starts`` stands for."""
+def basic_index(plan: IndexPlan, starts: Sequence[int]) -> tuple[tuple[int | slice, ...],
+                                                                 tuple[int, ...]]:
+    """The ordinary index that ``plan`` with ``starts`` stands for, as (an index of ints and
+    forward slices, the axes to reverse after it)."""
     it = iter(starts)
     index: list[int | slice] = []
+    reverse: list[int] = []
     for p in plan:
         if p is None:
             index.append(slice(None))
         elif p == "int":
             index.append(next(it))
-        elif isinstance(p, int):
-            start = next(it)
-            index.append(slice(start, start + p))
         else:
             assert isinstance(p, tuple)
-            index.append(slice(*p))
-    return tuple(index)
+            (n, step), low = p, next(it)
+            index.append(slice(low, low + extent(n, step), abs(step)))
+            if step < 0:
+                reverse.append(sum(1 for q in plan[:len(index) - 1] if q != "int"))
+    return tuple(index), tuple(reverse)
+
+
+def extent(n: int, step: int) -> int:
+    """How many consecutive positions ``n`` positions ``step`` apart span."""
+    return (n - 1) * abs(step) + 1 if n else 0
 
 
 def _arrange(xp: Namespace, x: Array, term: str, order: list[str]) -> Array:

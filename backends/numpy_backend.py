@@ -46,7 +46,9 @@ class Backend:
         return contract(np, subscripts, path, arrays)
 
     def index(self, x: Array, plan: IndexPlan, starts: Sequence[int]) -> Array:
-        return x[basic_index(plan, starts)]
+        index, reverse = basic_index(plan, starts)
+        out = x[index]
+        return np.flip(out, reverse) if reverse else out
 
     def fuse(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn

@@ -11,6 +11,7 @@ import platform
 import re
 import statistics
 import sys
+import time
 
 import namedtensor as nt
 
@@ -56,17 +57,25 @@ class Table:
         print(f"  {case:<34} {variant:<28} {r}", flush=True)
         return r
 
-    def compare(self, case, variants, warmup=5, repeat=100, number=1):
+    def compare(self, case, variants, warmup=5, repeat=100, number=1, settle=None):
         """Time several variants of one case with their samples interleaved (A B A B ...),
-        so that a burst of noise on the machine lands on every variant alike."""
+        so that a burst of noise on the machine lands on every variant alike.
+
+        ``settle``: seconds of untimed pause after each sample; by default 10 ms when
+        PyTorch is loaded. Its OpenMP threads keep spinning for a few milliseconds after a
+        call, and took 23% more time from a JAX LSTM run right after one on 2 cores."""
         if QUICK:
             warmup, repeat = min(warmup, 2), max(3, repeat // 10)
+        if settle is None:
+            settle = 0.01 if "torch" in sys.modules else 0.0
         samples = {v: [] for v in variants}
         for fn in variants.values():
             nt.benchmark(fn, warmup=warmup, repeat=1)
         for _ in range(repeat):
             for v, fn in variants.items():
                 samples[v] += nt.benchmark(fn, warmup=0, repeat=1, number=number).times
+                if settle:
+                    time.sleep(settle)
         for v, times in samples.items():
             r = nt.BenchmarkResult(statistics.median(times), min(times), max(times), tuple(times))
             self.rows.append((case, v, r))

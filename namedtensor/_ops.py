@@ -268,6 +268,17 @@ def kernel(backend: Backend, impl: Impl, *static: Any) -> Callable[..., Array]:
     return backend.fuse(fn)
 
 
+@cached(4096)
+def _broadcasting(backend: Backend, impl: Impl, names: tuple[str, ...], shape: Shape,
+                  other: tuple[str, ...], other_shape: Shape, op: str
+                  ) -> tuple[tuple[str, ...], Callable[..., Array]]:
+    """A binary op's result names and kernel for two tensors of one backend whose names or
+    sizes differ: one cached lookup on the hot path, instead of elementwise's general one."""
+    out, _ = broadcast(((names, shape), (other, other_shape)), op)
+    plans = (alignment(names, shape, out), alignment(other, other_shape, out))
+    return out, _aligned(backend, impl, plans) if builtins.any(plans) else kernel(backend, impl)
+
+
 @cached(1024)
 def _aligned(backend: Backend, impl: Impl, plans: tuple["Alignment | None", ...]
              ) -> Callable[..., Array]:
@@ -409,10 +420,13 @@ def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) 
     def fn(a: Operand, b: Operand) -> NamedTensor:
         y: Array
         if type(a) is NamedTensor:
+            names, backend, run = a._names, a._backend, None
             if type(b) is NamedTensor:
-                if a._names != b._names or a._backend is not b._backend or \
-                        a._data.shape != b._data.shape:
+                if backend is not b._backend:
                     return elementwise(impl, (a, b), op, rule)
+                if names != b._names or a._data.shape != b._data.shape:  # broadcast by name
+                    names, run = _broadcasting(backend, impl, names, a._data.shape, b._names,
+                                               b._data.shape, op)
                 y = b._data
             elif type(b) is float or type(b) is bool:
                 y = b
@@ -426,11 +440,12 @@ def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) 
                 assert rule is not None  # ok is set only with a rule
                 x, y = rule((x, y), op)
             try:
-                try:
-                    run = table[a._backend]
-                except KeyError:
-                    run = table[a._backend] = kernel(a._backend, impl)
-                return _new(run(x, y), a._names, a._backend)
+                if run is None:
+                    try:
+                        run = table[backend]
+                    except KeyError:
+                        run = table[backend] = kernel(backend, impl)
+                return _new(run(x, y), names, backend)
             except (ValueError, TypeError) as e:
                 backend_error((a, b), op, e)
         return elementwise(impl, (a, b), op, rule)

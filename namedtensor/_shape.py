@@ -512,20 +512,17 @@ def _basic(t: NamedTensor, basic: list[slice | int]) -> Array:
     shape = t._data.shape
     if not all(type(s) is int for s in shape):  # symbolic sizes (nt.export): as written
         return t._data[tuple(basic)]
-    plan: list[None | str | int | tuple[int | None, int | None, int | None]] = []
+    plan: list[None | str | tuple[int, int]] = []
     starts: list[int] = []
     for key, size in zip(basic, shape):
         if isinstance(key, slice):
-            start, stop, step = key.indices(size)
             if key == slice(None):
                 plan.append(None)
-            elif step == 1:
-                plan.append(max(0, stop - start))
-                starts.append(min(start, size))
-            else:  # as written: normalized, a negative step's stop could read as -1
-                bound = [None if v is None else operator.index(v)
-                         for v in (key.start, key.stop, key.step)]
-                plan.append((bound[0], bound[1], bound[2]))
+                continue
+            start, stop, step = key.indices(size)
+            n = len(range(start, stop, step))
+            plan.append((n, step))
+            starts.append(min(start, start + (n - 1) * step) if n else 0)  # the lowest
         else:
             plan.append("int")
             starts.append(key % size)
