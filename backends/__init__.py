@@ -7,6 +7,9 @@ A backend knows nothing about names. It exposes
 - ``is_array(obj)``, ``asarray(obj, dtype, device)``, ``to_numpy(x)``;
 - ``device(x)`` (a string such as ``"cpu:0"``) and ``put(x, device)``;
 - ``einsum(subscripts, path, *arrays)``: execute a planned contraction;
+- ``fuse(fn)``: a small function of arrays as one dispatch (JAX compiles it, inlined when
+  traced; NumPy runs it as it is), and ``index(x, plan, starts)``: ints and slices whose
+  positions are arguments, so one compiled call serves every position;
 - the functions the two namespaces spell differently or lack
   (``erf sigmoid relu gelu softplus logsumexp softmax log_softmax``).
 
