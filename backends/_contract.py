@@ -12,7 +12,7 @@ before calling it (``matmul`` of bools is a logical or, of int8 it wraps).
 import math
 from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
-from typing import Any, Protocol, TypeAlias
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 import numpy as np
 
@@ -24,12 +24,20 @@ from namedtensor._types import Array, DeviceLike, DTypeLike
 Namespace: TypeAlias = Any
 # opt_einsum's contraction order: each step lists the operands it consumes.
 Path: TypeAlias = Sequence[tuple[int, ...]]
-# A static index, one entry per axis: None (the whole axis); "int" (one position, the axis
-# dropped); (n, step): n positions, ``step`` apart (backwards for a negative step). The
-# position of an "int", and the lowest position of an (n, step), are given at call time,
-# so one plan serves every position and every window of the same length.
-IndexPlan: TypeAlias = tuple[None | str | tuple[int, int], ...]
+class Take(NamedTuple):
+    """What an index takes along one axis: ``n`` positions ``step`` apart (backwards for a
+    negative step) from the lowest, ``low``; ``drop``: one position whose axis goes away.
+    ``low`` is None when it is given at call time, so that one plan (one compiled call)
+    serves every position and every window of that length."""
 
+    n: int
+    step: int
+    low: int | None
+    drop: bool = False
+
+
+# one entry per axis: a Take, or None for the whole axis
+IndexPlan: TypeAlias = tuple[Take | None, ...]
 
 class Backend(Protocol):
     """What the frontend needs of a backend (one class per array library)."""
@@ -74,8 +82,8 @@ class Backend(Protocol):
         ...
 
     def index(self, x: Array, plan: IndexPlan, starts: Sequence[int]) -> Array:
-        """``x`` indexed by ``plan``, with ``starts`` (non-negative, in range) for its
-        "int" and (n, step) entries, in axis order."""
+        """``x`` indexed by ``plan``, with ``starts`` (the lowest positions, in range) for
+        the entries whose ``low`` is None, in axis order."""
         ...
 
     def fuse(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,21 +107,24 @@ class Backend(Protocol):
 def basic_index(plan: IndexPlan, starts: Sequence[int]) -> tuple[tuple[int | slice, ...],
                                                                  tuple[int, ...]]:
     """The ordinary index that ``plan`` with ``starts`` stands for, as (an index of ints and
-    forward slices, the axes to reverse after it)."""
+    forward slices, the axes of its result to reverse)."""
     it = iter(starts)
     index: list[int | slice] = []
     reverse: list[int] = []
+    kept = 0
     for p in plan:
         if p is None:
             index.append(slice(None))
-        elif p == "int":
-            index.append(next(it))
-        else:
-            assert isinstance(p, tuple)
-            (n, step), low = p, next(it)
-            index.append(slice(low, low + extent(n, step), abs(step)))
-            if step < 0:
-                reverse.append(sum(1 for q in plan[:len(index) - 1] if q != "int"))
+            kept += 1
+            continue
+        low = next(it) if p.low is None else p.low
+        if p.drop:
+            index.append(low)
+            continue
+        index.append(slice(low, low + extent(p.n, p.step), abs(p.step)))
+        if p.step < 0:
+            reverse.append(kept)
+        kept += 1
     return tuple(index), tuple(reverse)
 
 

@@ -51,29 +51,57 @@ def _index_kernel(plan: IndexPlan) -> Callable[..., Array]:
         it = iter(starts)
         drop, reverse = [], []
         for axis, p in enumerate(plan):
-            if p == "int":
-                x = lax.dynamic_slice_in_dim(x, next(it), 1, axis)
+            if p is None:
+                continue
+            size = extent(p.n, p.step)
+            if p.low is None:
+                x = lax.dynamic_slice_in_dim(x, next(it), size, axis)
+                if abs(p.step) != 1 and p.n:
+                    x = lax.slice_in_dim(x, 0, None, abs(p.step), axis)
+            else:
+                x = lax.slice_in_dim(x, p.low, p.low + size, abs(p.step), axis)
+            if p.drop:
                 drop.append(axis)
-            elif p is not None:
-                assert isinstance(p, tuple)
-                n, step = p
-                x = lax.dynamic_slice_in_dim(x, next(it), extent(n, step), axis)
-                if abs(step) != 1 and n:
-                    x = lax.slice_in_dim(x, 0, None, abs(step), axis)
-                if step < 0:
-                    reverse.append(axis)
+            elif p.step < 0:
+                reverse.append(axis)
         x = lax.rev(x, reverse) if reverse else x
         return lax.squeeze(x, drop) if drop else x
     return _fuse(run)
 
 
 def _fuse(fn: Callable[..., Any]) -> Callable[..., Any]:
-    # inline=True: traced inside jit (or grad inside jit) the body joins the caller's
-    # program, exactly as hand-written JAX would, so XLA fuses across it (a nested call
-    # kept XLA from fusing: 4x slower on an unrolled LSTM's backward). Eagerly, and under
-    # eager grad, it is one cached dispatch: one linearization per call instead of one
-    # per primitive (a reshape alone costs ~200 us under eager grad).
-    return jax.jit(fn, inline=True)
+    return _Kernel(fn)
+
+
+class _Kernel:
+    """``fn`` as one compiled call, ``jax.jit(fn, inline=True)``.
+
+    Eagerly, and under eager grad, it is one cached dispatch: one linearization per call
+    instead of one per primitive (a reshape alone costs ~200 us under eager grad). Traced
+    inside jit (or grad inside jit), ``inline=True`` makes the body join the caller's
+    program, exactly as hand-written JAX would, so XLA fuses across it (a nested call kept
+    XLA from fusing: 4x slower on an unrolled LSTM's backward), and the body's trace and
+    linearization are cached for the next use (a 12-layer transformer traces 4x faster).
+    A first trace costs more than tracing the body in place, so the first traced call on
+    given shapes and dtypes does that: a program that uses an op once traces as fast as
+    without kernels.
+    """
+
+    __slots__ = ("fn", "compiled", "traced")
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn, self.compiled = fn, jax.jit(fn, inline=True)
+        self.traced: set[tuple[Any, ...]] = set()
+
+    def __call__(self, *args: Any) -> Any:
+        # the first argument tells eager from traced (a mix only decides the speed)
+        if not isinstance(args[0], jax.core.Tracer):
+            return self.compiled(*args)
+        avals = tuple(getattr(a, "aval", type(a)) for a in args)
+        if avals in self.traced:
+            return self.compiled(*args)
+        self.traced.add(avals)
+        return self.fn(*args)
 
 
 class Backend:

@@ -416,6 +416,9 @@ def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) 
     rule = dtype_rule(name) if name != "power" else _power_rule(dtype_rule(name))
     ok = None if rule is None else rule.ok
     table: dict[Backend, Callable[..., Array]] = memo()  # kernel by backend, for the hot path
+    # a Python int exponent stays a Python int (jnp.power makes it lax.integer_pow: exact,
+    # and a simpler gradient); a kernel would make it a traced argument
+    static_int = name == "power"
 
     def fn(a: Operand, b: Operand) -> NamedTensor:
         y: Array
@@ -432,6 +435,8 @@ def _binary(name: str, impl: Impl, summary: str, x: str, y: str, expected: str) 
                 y = b
             elif type(b) is int:
                 y = _int_scalar(b, a._data.dtype, op)
+                if static_int and type(y) is int:  # t ** 2: lax.integer_pow, as jnp does
+                    run = bind(backend, impl)
             else:
                 return elementwise(impl, (a, b), op, rule)
             x = a._data
