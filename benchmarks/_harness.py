@@ -107,6 +107,19 @@ class Table:
         return "\n".join(lines) + "\n"
 
 
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (files only), or None with a message when
+    matplotlib is not installed."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("  (matplotlib not installed: no plot)")
+        return None
+    return plt
+
+
 def gpu_card():
     """``"NVIDIA H100 80GB HBM3 ×1"`` when JAX computes on GPUs, else ``None``."""
     import jax

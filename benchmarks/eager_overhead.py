@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import namedtensor as nt
-from _harness import HERE, QUICK, Table, write_section
+from _harness import HERE, QUICK, Table, pyplot, write_section
 
 REPEAT, NUMBER = (30, 20) if QUICK else (300, 20)
 TARGETS = {"jax": 1.2, "numpy": 1.25}
@@ -61,12 +61,8 @@ def numpy_cases(shape):
 
 
 def plot(tables, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("  (matplotlib not installed: no plot)")
+    plt = pyplot()
+    if plt is None:
         return None
     fig, axes = plt.subplots(1, len(tables), figsize=(13, 4.6), squeeze=False,
                              gridspec_kw={"width_ratios": [len(t.rows) for t, _ in tables]})

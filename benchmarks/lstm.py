@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import namedtensor as nt
-from _harness import HERE, QUICK, Table, fmt, write_section
+from _harness import HERE, QUICK, Table, fmt, pyplot, write_section
 from namedtensor.grad import grad
 
 INPUT, HIDDEN, SEQ, BATCH = 128, 256, (16 if QUICK else 64), 32
@@ -356,12 +356,8 @@ def first_calls(studies):
 
 
 def plot(all_tables, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("  (matplotlib not installed: no plot)")
+    plt = pyplot()
+    if plt is None:
         return None
     fig, axes = plt.subplots(len(all_tables), 2, figsize=(12, 4.2 * len(all_tables)), squeeze=False)
     for row, (model, tables) in enumerate(all_tables.items()):

@@ -500,14 +500,11 @@ def target(what, ratio, limit):
 
 
 def plot(table, compile_, fresh, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        import matplotlib.ticker
-    except ImportError:
-        print("  (matplotlib not installed: no plot)")
+    from _harness import pyplot
+    plt = pyplot()
+    if plt is None:
         return None
+    import matplotlib.ticker
     colors = {NAMED: "#4c72b0", RAW: "#55a868", EAGER: "#dd8452", COMPILED: "#c44e52",
               WARM: "#e8a0a0"}
     fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 3.8))
