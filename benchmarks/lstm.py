@@ -359,6 +359,7 @@ def plot(all_tables, path):
     plt = pyplot()
     if plt is None:
         return None
+    import matplotlib.ticker
     fig, axes = plt.subplots(len(all_tables), 2, figsize=(12, 4.2 * len(all_tables)), squeeze=False)
     for row, (model, tables) in enumerate(all_tables.items()):
         for col, (pass_name, table) in enumerate(tables.items()):
@@ -371,6 +372,8 @@ def plot(all_tables, path):
                       "#dd8452" if "torch" in v else "#55a868" for v in labels]
             ax.barh(labels, medians, xerr=errs, color=colors)
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
             ax.set_xlabel("ms per sequence (median, min–max), log scale")
             ax.set_title(f"{model}: {pass_name}")
             for y, m in enumerate(medians):

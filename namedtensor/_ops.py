@@ -259,12 +259,18 @@ def kernel(backend: Backend, impl: Impl, *static: Any) -> Callable[..., Array]:
     wrapper at all for a named one), or a compiled JAX call, which skips jax.numpy's
     argument handling eagerly and is one linearization under eager grad. ``static``
     arguments (axes, ddof) follow the arrays and are part of the key."""
-    fn = bind(backend, impl)
-    if static:
-        plain = fn
+    if not static:
+        return backend.fuse(bind(backend, impl))
+    if isinstance(impl, str):
+        named = bind(backend, impl)
 
         def fn(*arrays: Array) -> Array:
-            return plain(*arrays, *static)
+            return named(*arrays, *static)
+    else:
+        body = impl
+
+        def fn(*arrays: Array) -> Array:
+            return body(backend, *arrays, *static)
     return backend.fuse(fn)
 
 
@@ -547,21 +553,22 @@ _CLIPS: dict[tuple[bool, bool], Impl] = {
 
 
 # --- reductions -------------------------------------------------------------------
-# name: (impl(b, x, axes, **kw), summary, needs a non-empty axis, example input, output)
+# name: (impl(b, x, axes, ...) or the namespace function's name, called with the axes as
+# its second argument; summary, needs a non-empty axis, example input, output)
 _EX = "[[1.0, 2.0], [3.0, 4.0]]"
 _REDUCTIONS: dict[str, tuple[Impl, str, bool, str, str]] = {
-    "sum": (lambda b, x, ax: b.xp.sum(x, axis=ax), "Sum", False, _EX, "[3.0, 7.0]"),
-    "mean": (lambda b, x, ax: b.xp.mean(x, axis=ax), "Mean", False, _EX, "[1.5, 3.5]"),
-    "prod": (lambda b, x, ax: b.xp.prod(x, axis=ax), "Product", False, _EX, "[2.0, 12.0]"),
-    "max": (lambda b, x, ax: b.xp.max(x, axis=ax), "Maximum", True, _EX, "[2.0, 4.0]"),
-    "min": (lambda b, x, ax: b.xp.min(x, axis=ax), "Minimum", True, _EX, "[1.0, 3.0]"),
+    "sum": ("sum", "Sum", False, _EX, "[3.0, 7.0]"),
+    "mean": ("mean", "Mean", False, _EX, "[1.5, 3.5]"),
+    "prod": ("prod", "Product", False, _EX, "[2.0, 12.0]"),
+    "max": ("max", "Maximum", True, _EX, "[2.0, 4.0]"),
+    "min": ("min", "Minimum", True, _EX, "[1.0, 3.0]"),
     "std": (lambda b, x, ax, ddof=0: b.xp.std(x, axis=ax, ddof=ddof),
             "Standard deviation (``ddof=0``: population)", False, _EX, "[0.5, 0.5]"),
     "var": (lambda b, x, ax, ddof=0: b.xp.var(x, axis=ax, ddof=ddof),
             "Variance (``ddof=0``: population)", False, _EX, "[0.25, 0.25]"),
-    "any": (lambda b, x, ax: b.xp.any(x, axis=ax), "Logical or", False,
+    "any": ("any", "Logical or", False,
             "[[True, False], [False, False]]", "[True, False]"),
-    "all": (lambda b, x, ax: b.xp.all(x, axis=ax), "Logical and", False,
+    "all": ("all", "Logical and", False,
             "[[True, True], [True, False]]", "[True, False]"),
     "logsumexp": (lambda b, x, ax: b.logsumexp(x, ax), "log(sum(exp(x))), computed stably",
                   False, "[[0.0, 0.0], [1.0, 1.0]]", "[0.6931471824645996, 1.6931471824645996]"),

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import namedtensor as nt
-from namedtensor.grad import grad
 from namedtensor._shape import SMALL_AXIS
+from namedtensor.grad import grad
 from namedtensor.testing import strategies as nts
 
 
