@@ -73,6 +73,10 @@ def _fuse(fn: Callable[..., Any]) -> Callable[..., Any]:
     return _Kernel(fn)
 
 
+# how many argument shapes a kernel remembers having traced (then it starts over)
+_TRACED_SHAPES = 1024
+
+
 class _Kernel:
     """``fn`` as one compiled call, ``jax.jit(fn, inline=True)``.
 
@@ -100,6 +104,8 @@ class _Kernel:
         avals = tuple(getattr(a, "aval", type(a)) for a in args)
         if avals in self.traced:
             return self.compiled(*args)
+        if len(self.traced) >= _TRACED_SHAPES:  # bounded, as every cache is
+            self.traced.clear()
         self.traced.add(avals)
         return self.fn(*args)
 
