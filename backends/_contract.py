@@ -24,6 +24,8 @@ from namedtensor._types import Array, DeviceLike, DTypeLike
 Namespace: TypeAlias = Any
 # opt_einsum's contraction order: each step lists the operands it consumes.
 Path: TypeAlias = Sequence[tuple[int, ...]]
+
+
 class Take(NamedTuple):
     """What an index takes along one axis: ``n`` positions ``step`` apart (backwards for a
     negative step) from the lowest, ``low``; ``drop``: one position whose axis goes away.
@@ -38,6 +40,7 @@ class Take(NamedTuple):
 
 # one entry per axis: a Take, or None for the whole axis
 IndexPlan: TypeAlias = tuple[Take | None, ...]
+
 
 class Backend(Protocol):
     """What the frontend needs of a backend (one class per array library)."""

@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Callable
-from typing import Generic, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, cast
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -21,9 +21,7 @@ class Cached(Protocol, Generic[P, R_co]):
 
 
 _REGISTRY: list[Cached[..., object]] = []
-_MEMOS: list[dict[object, object]] = []
-K = TypeVar("K")
-V = TypeVar("V")
+_MEMOS: list[dict[Any, Any]] = []
 
 
 def cached(maxsize: int) -> Callable[[Callable[P, R]], Cached[P, R]]:
@@ -35,11 +33,11 @@ def cached(maxsize: int) -> Callable[[Callable[P, R]], Cached[P, R]]:
     return wrap
 
 
-def memo(kind: Callable[[], dict[K, V]] = dict) -> dict[K, V]:
+def memo() -> dict[Any, Any]:
     """A dict that :func:`clear_caches` empties: for a hot path's few keys (an op's
     kernel per backend), where a dict lookup is cheaper than an ``lru_cache`` call."""
-    table = kind()
-    _MEMOS.append(table)  # type: ignore[arg-type]  # any dict is cleared alike
+    table: dict[Any, Any] = {}
+    _MEMOS.append(table)
     return table
 
 

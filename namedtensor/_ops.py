@@ -240,7 +240,7 @@ def elementwise(impl: Impl, args: Sequence[object], op: str,
     try:
         if not builtins.any(plans):
             return _new(kernel(backend, impl)(*arrays), names, backend)
-        return _new(_aligned(backend, impl, tuple(plans))(*arrays), names, backend)
+        return _new(aligned(backend, impl, tuple(plans))(*arrays), names, backend)
     except (ValueError, TypeError) as e:
         backend_error(operands, op, e)
 
@@ -282,12 +282,12 @@ def _broadcasting(backend: Backend, impl: Impl, names: tuple[str, ...], shape: S
     sizes differ: one cached lookup on the hot path, instead of elementwise's general one."""
     out, _ = broadcast(((names, shape), (other, other_shape)), op)
     plans = (alignment(names, shape, out), alignment(other, other_shape, out))
-    return out, _aligned(backend, impl, plans) if builtins.any(plans) else kernel(backend, impl)
+    return out, aligned(backend, impl, plans) if builtins.any(plans) else kernel(backend, impl)
 
 
 @cached(1024)
-def _aligned(backend: Backend, impl: Impl, plans: tuple["Alignment | None", ...]
-             ) -> Callable[..., Array]:
+def aligned(backend: Backend, impl: Impl, plans: tuple["Alignment | None", ...]
+            ) -> Callable[..., Array]:
     """``impl`` over operands laid out by ``plans`` (transpose, then reshape to insert
     size-1 axes), as one dispatch: on JAX the layout and the op are one compiled call,
     as ``jnp.add`` broadcasts inside its own, instead of three."""
@@ -518,6 +518,11 @@ def where(cond: Operand, x: Operand, y: Operand) -> NamedTensor:
     return elementwise(_where, (cond, x, y), "nt.where", _where_rule)
 
 
+def identity(b: Backend, x: Array) -> Array:
+    """The impl that returns its operand: :func:`aligned` with it only lays data out."""
+    return x
+
+
 def _where(b: Backend, c: Array, u: Array, v: Array) -> Array:
     return b.xp.where(c, u, v)
 
@@ -545,7 +550,7 @@ def clip(t: Operand, low: Operand | None = None, high: Operand | None = None) ->
 
 # one impl per choice of bounds (elementwise caches its compiled layouts on the impl)
 _CLIPS: dict[tuple[bool, bool], Impl] = {
-    (False, False): lambda b, x: x,
+    (False, False): identity,
     (True, False): lambda b, x, lo: b.xp.maximum(x, lo),
     (False, True): lambda b, x, hi: b.xp.minimum(x, hi),
     (True, True): lambda b, x, lo, hi: b.xp.minimum(b.xp.maximum(x, lo), hi),

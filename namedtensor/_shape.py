@@ -11,7 +11,7 @@ from . import _validate as V
 from ._caches import cached
 from ._errors import AxisNameError, AxisSizeError, NamedTensorError
 from ._names import broadcast, fmt_sizes, index_of, parse_names, prime_hint
-from ._ops import as_tensor, backend_error, common_backend, data_on
+from ._ops import aligned, as_tensor, backend_error, common_backend, data_on, identity
 from ._tensor import NamedTensor
 from ._types import Array, Names, Operand, Shape
 from .backends import Backend
@@ -26,9 +26,8 @@ def _describe(t: NamedTensor) -> str:
 
 def _transpose(t: NamedTensor, order: tuple[str, ...]) -> Array:
     """``t``'s data laid out in ``order`` (a permutation of ``t.names``)."""
-    if order == t._names:
-        return t._data
-    return t._backend.xp.transpose(t._data, tuple(t._names.index(n) for n in order))
+    perm = _perm(t._names, order)
+    return t._data if perm is None else t._backend.xp.transpose(t._data, perm)
 
 
 def rename(t: NamedTensor, mapping: Mapping[str, str] | None = None, /,
@@ -225,19 +224,8 @@ def flatten(t: NamedTensor, names: Names, into: str) -> NamedTensor:
     merged = math.prod(sizes[n] for n in names)  # symbolic sizes (nt.export) multiply too
     new_names = order[:first] + (into,) + order[first + len(names):]
     shape = tuple(merged if n == into else sizes[n] for n in new_names)
-    return _new(_relayout(t._backend, _perm(t._names, order), shape)(t._data), new_names,
-                t._backend)
-
-
-@cached(1024)
-def _relayout(backend: Backend, perm: tuple[int, ...] | None, shape: Shape
-              ) -> Callable[[Array], Array]:
-    """A transpose (``perm``, or none) then a reshape, as one dispatch."""
-    xp = backend.xp
-
-    def run(x: Array) -> Array:
-        return xp.reshape(x if perm is None else xp.transpose(x, perm), shape)
-    return backend.fuse(run)
+    relayout = aligned(t._backend, identity, ((_perm(t._names, order), shape),))
+    return _new(relayout(t._data), new_names, t._backend)
 
 
 def unflatten(t: NamedTensor, name: str, sizes: Mapping[str, int]) -> NamedTensor:
